@@ -1,0 +1,1 @@
+"""TF Patterns: learn TensorFlow's execution patterns by reading, answering and running."""

@@ -1,0 +1,1 @@
+"""Markdown lessons on disk -> validated Lesson objects (pure: no database, no HTTP)."""

@@ -1,0 +1,490 @@
+"""Parse one lesson file into a Lesson, collecting every problem with its file line.
+
+The parser reads the file once with markdown-it-py and works on its top-level
+blocks, so headings inside code fences are never mistaken for structure and
+every problem can name the line an author has to fix.
+"""
+
+import difflib
+import hashlib
+import re
+import textwrap
+from dataclasses import dataclass, field
+
+import yaml
+from markdown_it.token import Token
+from pydantic import ValidationError
+
+from app.content import render
+from app.content.schema import (
+    CHOICE_KEYS,
+    DIFFICULTIES,
+    PRACTICE_SIZE,
+    QUESTION_SECTIONS,
+    REQUIRED_SECTIONS,
+    TEST_SIZE,
+    Choice,
+    Example,
+    FrontMatter,
+    Lesson,
+    Question,
+    Section,
+)
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+QUESTION_HEADING_RE = re.compile(r"^(?P<id>\S+)\s+\[(?P<difficulty>[A-Za-z]+)\]$")
+CHECKBOX_RE = re.compile(r"^\[(?P<mark>[ xX])\]\s*(?P<text>.*)$", re.DOTALL)
+LIST_MARKER_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s?")
+FIELD_RE = re.compile(r"^(?P<label>Solution|Answer|Quick check|Hint|Common mistakes):\s*(?P<rest>.*)$")
+NOTE_LABELS = ("Time cost", "Space cost", "Common mistake", "When to use")
+FRONT_MATTER_KEYS = tuple(FrontMatter.model_fields)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Block:
+    """A top-level Markdown block with its 0-based line range inside the body."""
+
+    kind: str
+    tag: str
+    start: int
+    end: int
+    tokens: list[Token]
+
+    @property
+    def heading_text(self) -> str:
+        return self.tokens[1].content.strip() if self.kind == "heading_open" else ""
+
+    @property
+    def fence_language(self) -> str:
+        info = self.tokens[0].info.strip()
+        return info.split(maxsplit=1)[0].lower() if info else ""
+
+
+@dataclass
+class _Parser:
+    path: str
+    text: str
+    problems: list[Problem] = field(default_factory=list)
+    body_lines: list[str] = field(default_factory=list)
+    body_offset: int = 0
+
+    def problem(self, body_line: int | None, message: str, *, file_line: int | None = None) -> None:
+        line = file_line if file_line is not None else self.body_offset + (body_line or 0) + 1
+        self.problems.append(Problem(self.path, line, message))
+
+    def source(self, start: int, end: int) -> str:
+        return "\n".join(self.body_lines[start:end]).strip("\n")
+
+    def block_source(self, blocks: list[Block]) -> str:
+        return self.source(blocks[0].start, blocks[-1].end) if blocks else ""
+
+    def front_matter(self) -> FrontMatter | None:
+        lines = self.text.splitlines()
+        if not lines or lines[0].strip() != "---":
+            self.problem(None, "the file must start with front matter between two '---' lines", file_line=1)
+            return None
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        if end is None:
+            self.problem(None, "front matter is not closed: add a line '---' after it", file_line=1)
+            return None
+        self.body_lines = lines[end + 1 :]
+        self.body_offset = end + 1
+        raw = "\n".join(lines[1:end])
+        try:
+            data = yaml.safe_load(raw) or {}
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = 2 + (mark.line if mark else 0)
+            reason = getattr(error, "problem", None) or str(error)
+            self.problem(None, f"front matter is not valid YAML: {reason}", file_line=line)
+            return None
+        if not isinstance(data, dict):
+            self.problem(None, "front matter must be 'key: value' lines", file_line=2)
+            return None
+
+        def key_line(key: str) -> int:
+            for i in range(1, end):
+                if re.match(rf"^{re.escape(str(key))}\s*:", lines[i]):
+                    return i + 1
+            return 1
+
+        ok = True
+        for key in data:
+            if key not in FRONT_MATTER_KEYS:
+                close = difflib.get_close_matches(str(key), FRONT_MATTER_KEYS, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else f"; allowed: {', '.join(FRONT_MATTER_KEYS)}"
+                self.problem(None, f"unknown front-matter key '{key}'{hint}", file_line=key_line(key))
+                ok = False
+        for key in FRONT_MATTER_KEYS:
+            if key not in data:
+                self.problem(None, f"front matter is missing '{key}'", file_line=1)
+                ok = False
+        if not ok:
+            return None
+        if isinstance(data.get("tags"), str):
+            data["tags"] = [data["tags"]]
+        try:
+            meta = FrontMatter.model_validate(data)
+        except ValidationError as error:
+            for detail in error.errors():
+                key = str(detail["loc"][0]) if detail["loc"] else "front matter"
+                self.problem(None, f"front matter '{key}': {detail['msg']}", file_line=key_line(key))
+            return None
+        if not SLUG_RE.match(meta.slug):
+            self.problem(
+                None, f"slug '{meta.slug}' must be lowercase letters, digits and hyphens",
+                file_line=key_line("slug"),
+            )
+        if meta.minutes <= 0:
+            self.problem(None, "minutes must be a positive whole number", file_line=key_line("minutes"))
+        if not meta.title.strip():
+            self.problem(None, "title must not be empty", file_line=key_line("title"))
+        return meta
+
+    def blocks(self) -> list[Block]:
+        tokens = render.markdown().parse("\n".join(self.body_lines))
+        blocks: list[Block] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            if token.level != 0 or token.nesting == -1 or token.map is None:
+                i += 1
+                continue
+            j = i
+            if token.nesting == 1:
+                j = i + 1
+                while not (tokens[j].level == 0 and tokens[j].nesting == -1):
+                    j += 1
+            blocks.append(Block(token.type, token.tag, token.map[0], token.map[1], tokens[i : j + 1]))
+            i = j + 1
+        for block in blocks:
+            if block.kind == "fence" and not block.fence_language:
+                self.problem(
+                    block.start, "code block has no language: write ```python, ```output or ```text"
+                )
+        return blocks
+
+    def split_by_heading(self, blocks: list[Block], tag: str) -> tuple[list[Block], list[tuple[Block, list[Block]]]]:
+        """Blocks before the first `tag` heading, and each heading with the blocks under it."""
+        lead: list[Block] = []
+        parts: list[tuple[Block, list[Block]]] = []
+        for block in blocks:
+            if block.kind == "heading_open" and block.tag == tag:
+                parts.append((block, []))
+            elif parts:
+                parts[-1][1].append(block)
+            else:
+                lead.append(block)
+        return lead, parts
+
+    def sections(self, blocks: list[Block]) -> dict[str, tuple[Block, list[Block]]]:
+        lead, parts = self.split_by_heading(blocks, "h2")
+        if lead:
+            self.problem(lead[0].start, "text before the first section: start the body with '## Introduction'")
+        found: dict[str, tuple[Block, list[Block]]] = {}
+        for heading, content in parts:
+            title = heading.heading_text
+            if title not in REQUIRED_SECTIONS:
+                close = difflib.get_close_matches(title, REQUIRED_SECTIONS, n=1)
+                hint = f" (did you mean '## {close[0]}'?)" if close else ""
+                self.problem(
+                    heading.start,
+                    f"unknown section '## {title}'{hint}; sections are: {', '.join(REQUIRED_SECTIONS)}",
+                )
+                continue
+            if title in found:
+                self.problem(heading.start, f"section '## {title}' appears twice")
+                continue
+            found[title] = (heading, content)
+        last_line = len(self.body_lines)
+        previous_index = -1
+        for title, (heading, _) in found.items():
+            index = REQUIRED_SECTIONS.index(title)
+            if index < previous_index:
+                self.problem(
+                    heading.start,
+                    f"section '## {title}' is out of order; the order is: {', '.join(REQUIRED_SECTIONS)}",
+                )
+            previous_index = max(previous_index, index)
+        for title in REQUIRED_SECTIONS:
+            if title not in found:
+                self.problem(last_line, f"missing section '## {title}'")
+        return found
+
+    def code_pair(self, blocks: list[Block], what: str, line: int) -> tuple[str, str] | None:
+        """The first python block and the output block that follows it."""
+        code_index = next(
+            (i for i, b in enumerate(blocks) if b.kind == "fence" and b.fence_language == "python"), None
+        )
+        if code_index is None:
+            self.problem(line, f"{what} has no ```python code block")
+            return None
+        output = next(
+            (b for b in blocks[code_index + 1 :] if b.kind == "fence" and b.fence_language == "output"), None
+        )
+        if output is None:
+            self.problem(blocks[code_index].start, f"{what} has no ```output block after its code")
+            return None
+        return blocks[code_index].tokens[0].content, output.tokens[0].content
+
+    def examples(self, heading: Block, blocks: list[Block]) -> list[Example]:
+        _, parts = self.split_by_heading(blocks, "h3")
+        if not parts:
+            self.problem(heading.start, "Examples needs at least one '### description' with code and output")
+        examples = []
+        for example_heading, content in parts:
+            description = example_heading.heading_text
+            pair = self.code_pair(content, f"example '{description}'", example_heading.start)
+            if pair:
+                code, output = pair
+                examples.append(
+                    Example(description=description, code=code, output=output,
+                            line=self.body_offset + example_heading.start + 1)
+                )
+        return examples
+
+    def sample(self, heading: Block, blocks: list[Block]) -> Example | None:
+        pair = self.code_pair(blocks, "Sample Model", heading.start)
+        if not pair:
+            return None
+        description = next((b for b in blocks if b.kind == "paragraph_open"), None)
+        if description is None:
+            self.problem(heading.start, "Sample Model needs a sentence saying what the program does")
+            return None
+        return Example(
+            description=self.source(description.start, description.end),
+            code=pair[0], output=pair[1], line=self.body_offset + heading.start + 1,
+        )
+
+    def check_prose_sections(self, found: dict[str, tuple[Block, list[Block]]]) -> None:
+        if "Introduction" in found:
+            heading, content = found["Introduction"]
+            if not any(b.kind == "bullet_list_open" for b in content):
+                self.problem(heading.start, "Introduction needs a bulleted list of when to use the pattern")
+        if "Important Notes" in found:
+            heading, content = found["Important Notes"]
+            notes = self.block_source(content)
+            for label in NOTE_LABELS:
+                if not re.search(rf"\*\*{label}:?\*\*", notes, re.IGNORECASE):
+                    self.problem(heading.start, f"Important Notes needs a point starting with **{label}:**")
+        for title in ("Syntax", "Summary"):
+            if title in found and not found[title][1]:
+                self.problem(found[title][0].start, f"section '## {title}' is empty")
+
+    def item_sources(self, block: Block) -> list[tuple[int, str]]:
+        """(line, text) of each item of a list block, with its marker removed and its lines dedented."""
+        items = []
+        for token in block.tokens:
+            if token.type == "list_item_open" and token.level == 1 and token.map:
+                start, end = token.map
+                lines = self.body_lines[start:end]
+                first = LIST_MARKER_RE.sub("", lines[0], count=1)
+                rest = textwrap.dedent("\n".join(lines[1:]))
+                items.append((start, (first + ("\n" + rest if rest.strip() else "")).strip()))
+        return items
+
+    def is_option_list(self, block: Block) -> bool:
+        if block.kind != "bullet_list_open":
+            return False
+        items = self.item_sources(block)
+        return bool(items) and CHECKBOX_RE.match(items[0][1]) is not None
+
+    def question(self, heading: Block, blocks: list[Block], where: str) -> Question | None:
+        match = QUESTION_HEADING_RE.match(heading.heading_text)
+        if not match:
+            self.problem(
+                heading.start,
+                f"question heading '### {heading.heading_text}' must be '### question-id [easy|medium|hard]'",
+            )
+            return None
+        qid, difficulty = match["id"], match["difficulty"].lower()
+        label = f"question '{qid}'"
+        problems_before = len(self.problems)
+        if not SLUG_RE.match(qid):
+            self.problem(heading.start, f"{label}: id must be lowercase letters, digits and hyphens")
+        if difficulty not in DIFFICULTIES:
+            self.problem(heading.start, f"{label}: difficulty '{difficulty}' must be easy, medium or hard")
+
+        option_index = next((i for i, b in enumerate(blocks) if self.is_option_list(b)), None)
+        if option_index is None:
+            self.problem(
+                heading.start, f"{label} has no options: write four '- [ ] option' lines, one as '- [x]'"
+            )
+            return None
+        prompt = self.block_source(blocks[:option_index])
+        if not prompt:
+            self.problem(heading.start, f"{label} has no prompt before its options")
+
+        choices: list[Choice] = []
+        correct: list[str] = []
+        for n, (line, item) in enumerate(self.item_sources(blocks[option_index])):
+            box = CHECKBOX_RE.match(item)
+            if not box:
+                self.problem(line, f"{label}: every option must start with '[ ]' or '[x]'")
+                continue
+            text = box["text"].strip()
+            if not text:
+                self.problem(line, f"{label}: option {n + 1} is empty")
+            key = CHOICE_KEYS[n] if n < len(CHOICE_KEYS) else str(n + 1)
+            if box["mark"] in "xX":
+                correct.append(key)
+            choices.append(Choice(key=key, text=text, html=render.render_inline(text)))
+        if len(choices) != len(CHOICE_KEYS):
+            self.problem(blocks[option_index].start, f"{label} has {len(choices)} options; it needs exactly 4")
+        if len(correct) != 1:
+            self.problem(
+                blocks[option_index].start,
+                f"{label} has {len(correct)} options marked [x]; exactly one must be correct",
+            )
+
+        fields: dict[str, tuple[int, list[str]]] = {}
+        lists: dict[str, list[str]] = {}
+        current: str | None = None
+        for block in blocks[option_index + 1 :]:
+            if block.kind == "paragraph_open":
+                for offset, line_text in enumerate(self.body_lines[block.start : block.end]):
+                    field_match = FIELD_RE.match(line_text.strip())
+                    if field_match:
+                        current = field_match["label"]
+                        if current in fields:
+                            self.problem(block.start + offset, f"{label}: '{current}:' appears twice")
+                        fields[current] = (block.start + offset, [field_match["rest"]])
+                    elif current is not None:
+                        fields[current][1].append(line_text)
+                    else:
+                        self.problem(block.start, f"{label}: text after the options must start with a label "
+                                     "such as 'Solution:' or 'Hint:'")
+                        break
+            elif block.kind in ("ordered_list_open", "bullet_list_open") and current in (
+                "Solution", "Common mistakes"
+            ) and current not in lists:
+                lists[current] = [text for _, text in self.item_sources(block)]
+            elif block.kind == "fence" and current is not None and current not in ("Solution", "Common mistakes"):
+                fields[current][1].append(self.source(block.start, block.end))
+            else:
+                self.problem(block.start, f"{label}: unexpected block after the options; "
+                             "use 'Solution:', 'Answer:', 'Quick check:', 'Hint:', 'Common mistakes:'")
+
+        def text_field(name: str) -> str:
+            if name not in fields:
+                self.problem(heading.start, f"{label} is missing '{name}:'")
+                return ""
+            value = "\n".join(fields[name][1]).strip()
+            if not value:
+                self.problem(fields[name][0], f"{label}: '{name}:' is empty")
+            return value
+
+        def list_field(name: str, kind: str) -> list[str]:
+            if name not in fields:
+                self.problem(heading.start, f"{label} is missing '{name}:'")
+                return []
+            items = lists.get(name, [])
+            inline = "\n".join(fields[name][1]).strip()
+            if inline:
+                self.problem(fields[name][0], f"{label}: put the {kind} of '{name}:' in a list on the next lines")
+            if not items or not all(item.strip() for item in items):
+                self.problem(fields[name][0], f"{label}: '{name}:' needs a {kind} list with no empty items")
+            return items
+
+        steps = list_field("Solution", "numbered")
+        final_answer = text_field("Answer")
+        quick_check = text_field("Quick check")
+        hint = text_field("Hint")
+        mistakes = list_field("Common mistakes", "bulleted")
+
+        if len(self.problems) > problems_before or difficulty not in DIFFICULTIES:
+            return None
+        return Question(
+            id=qid,
+            difficulty=difficulty,  # type: ignore[arg-type]
+            line=self.body_offset + heading.start + 1,
+            prompt=prompt,
+            prompt_html=render.render_block(prompt),
+            choices=tuple(choices),
+            correct_choice=correct[0],
+            solution=tuple(steps),
+            solution_html=tuple(render.render_inline(step) for step in steps),
+            final_answer=final_answer,
+            final_answer_html=render.render_inline(final_answer),
+            quick_check=quick_check,
+            quick_check_html=render.render_inline(quick_check),
+            hint=hint,
+            hint_html=render.render_inline(hint),
+            common_mistakes=tuple(mistakes),
+            common_mistakes_html=tuple(render.render_inline(m) for m in mistakes),
+        )
+
+    def questions(self, title: str, heading: Block, blocks: list[Block]) -> list[Question]:
+        lead, parts = self.split_by_heading(blocks, "h3")
+        if lead:
+            self.problem(lead[0].start, f"text under '## {title}' before its first question is not shown; "
+                         "move it into a question or remove it")
+        questions = [q for h, content in parts if (q := self.question(h, content, title))]
+        if title == "Practice" and len(parts) != PRACTICE_SIZE:
+            self.problem(heading.start, f"Practice has {len(parts)} questions; it needs exactly {PRACTICE_SIZE}")
+        if title == "Test":
+            if len(parts) < TEST_SIZE:
+                self.problem(heading.start, f"Test has {len(parts)} questions; it needs at least {TEST_SIZE}")
+            present = {q.difficulty for q in questions}
+            for difficulty in DIFFICULTIES:
+                if difficulty not in present and len(questions) == len(parts):
+                    self.problem(heading.start, f"Test has no {difficulty} question; it needs all three difficulties")
+        return questions
+
+    def parse(self) -> Lesson | None:
+        meta = self.front_matter()
+        if meta is None:
+            return None
+        blocks = self.blocks()
+        found = self.sections(blocks)
+        self.check_prose_sections(found)
+
+        sections = []
+        for title in REQUIRED_SECTIONS:
+            if title in found and title not in QUESTION_SECTIONS:
+                _, content = found[title]
+                section_id = title.lower().replace(" ", "-")
+                sections.append(Section(id=section_id, title=title,
+                                        html=render.render_block(self.block_source(content))))
+        examples = self.examples(*found["Examples"]) if "Examples" in found else []
+        sample = self.sample(*found["Sample Model"]) if "Sample Model" in found else None
+        practice = self.questions("Practice", *found["Practice"]) if "Practice" in found else []
+        test_bank = self.questions("Test", *found["Test"]) if "Test" in found else []
+
+        seen: dict[str, int] = {}
+        for question in (*practice, *test_bank):
+            if question.id in seen:
+                self.problem(None, f"question id '{question.id}' is used twice in this lesson "
+                             f"(first at line {seen[question.id]})", file_line=question.line)
+            seen.setdefault(question.id, question.line)
+
+        if self.problems or sample is None:
+            return None
+        return Lesson(
+            **meta.model_dump(),
+            path=self.path,
+            sections=tuple(sections),
+            examples=tuple(examples),
+            sample=sample,
+            practice=tuple(practice),
+            test_bank=tuple(test_bank),
+            fingerprint=hashlib.sha256(self.text.encode()).hexdigest()[:16],
+        )
+
+
+def parse_lesson(text: str, path: str) -> tuple[Lesson | None, list[Problem]]:
+    """Parse one lesson file's text; the lesson is None whenever there is any problem."""
+    parser = _Parser(path=path, text=text)
+    lesson = parser.parse()
+    problems = sorted(set(parser.problems))
+    return (lesson if not problems else None), problems

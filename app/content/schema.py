@@ -1,0 +1,109 @@
+"""The content model: what a parsed lesson is, as immutable pydantic objects."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Difficulty = Literal["easy", "medium", "hard"]
+DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "medium", "hard")
+CHOICE_KEYS = ("A", "B", "C", "D")
+
+REQUIRED_SECTIONS = (
+    "Introduction",
+    "Syntax",
+    "Examples",
+    "Sample Model",
+    "Important Notes",
+    "Summary",
+    "Practice",
+    "Test",
+)
+QUESTION_SECTIONS = ("Practice", "Test")
+PRACTICE_SIZE = 5
+TEST_SIZE = 10
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FrontMatter(Frozen):
+    slug: str
+    title: str
+    topic: str
+    category: str
+    minutes: int
+    order: int
+    tags: tuple[str, ...] = ()
+
+
+class Choice(Frozen):
+    key: str
+    text: str
+    html: str
+
+
+class Question(Frozen):
+    id: str
+    difficulty: Difficulty
+    line: int
+    prompt: str
+    prompt_html: str
+    choices: tuple[Choice, ...]
+    correct_choice: str
+    solution: tuple[str, ...]
+    solution_html: tuple[str, ...]
+    final_answer: str
+    final_answer_html: str
+    quick_check: str
+    quick_check_html: str
+    hint: str
+    hint_html: str
+    common_mistakes: tuple[str, ...]
+    common_mistakes_html: tuple[str, ...]
+
+    def choice_keys(self) -> tuple[str, ...]:
+        return tuple(choice.key for choice in self.choices)
+
+
+class Example(Frozen):
+    description: str
+    code: str
+    output: str
+    line: int
+
+
+class Section(Frozen):
+    id: str
+    title: str
+    html: str
+
+
+class Lesson(Frozen):
+    slug: str
+    title: str
+    topic: str
+    category: str
+    minutes: int
+    order: int
+    tags: tuple[str, ...]
+    path: str
+    sections: tuple[Section, ...]
+    examples: tuple[Example, ...]
+    sample: Example
+    practice: tuple[Question, ...]
+    test_bank: tuple[Question, ...]
+    fingerprint: str
+
+    def question(self, question_id: str) -> Question | None:
+        """The practice or test question with this id, if the lesson has one."""
+        for question in (*self.practice, *self.test_bank):
+            if question.id == question_id:
+                return question
+        return None
+
+    def practice_question(self, question_id: str) -> Question | None:
+        return next((q for q in self.practice if q.id == question_id), None)
+
+    def test_question(self, question_id: str) -> Question | None:
+        return next((q for q in self.test_bank if q.id == question_id), None)

@@ -1,0 +1,41 @@
+"""Annotated dependencies used by routes: the database session, the learner, the lesson library."""
+
+import uuid
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from app.content.library import Library
+from app.content.schema import Lesson
+from app.db import session_scope
+from app.errors import NotFound
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with session_scope(request.app.state.session_factory) as session:
+        yield session
+
+
+def get_learner_id(request: Request) -> uuid.UUID:
+    learner_id: uuid.UUID = request.state.learner_id
+    return learner_id
+
+
+def get_library(request: Request) -> Library:
+    library: Library = request.app.state.content.library
+    return library
+
+
+def get_lesson(slug: str, library: Annotated[Library, Depends(get_library)]) -> Lesson:
+    lesson = library.get(slug)
+    if lesson is None:
+        raise NotFound(f"There is no lesson '{slug}'. The catalog at / lists every lesson.")
+    return lesson
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+LearnerId = Annotated[uuid.UUID, Depends(get_learner_id)]
+CurrentLibrary = Annotated[Library, Depends(get_library)]
+CurrentLesson = Annotated[Lesson, Depends(get_lesson)]

@@ -1,0 +1,62 @@
+"""The learning JSON API: thin routes over the practice, quiz and progress services."""
+
+from fastapi import APIRouter
+
+from app.deps import CurrentLesson, CurrentLibrary, DbSession, LearnerId
+from app.learning import practice, progress, quiz
+from app.learning.schemas import (
+    AnswerIn,
+    Feedback,
+    LessonDetail,
+    LessonProgress,
+    LessonSummary,
+    ProgressOut,
+    QuestionOut,
+    TestIn,
+    TestOut,
+    TestResult,
+)
+
+router = APIRouter(prefix="/api", tags=["learning"])
+
+
+@router.get("/lessons")
+def list_lessons(library: CurrentLibrary) -> list[LessonSummary]:
+    return [LessonSummary.of(lesson) for lesson in library.in_catalog_order()]
+
+
+@router.get("/lessons/{slug}")
+def get_lesson(lesson: CurrentLesson) -> LessonDetail:
+    return LessonDetail.of(lesson)
+
+
+@router.post("/lessons/{slug}/practice/{question_id}/answer")
+def answer_practice(lesson: CurrentLesson, question_id: str, body: AnswerIn, db: DbSession,
+                    learner_id: LearnerId) -> Feedback:
+    return practice.record_answer(db=db, learner_id=learner_id, lesson=lesson, question_id=question_id,
+                                  choice=body.choice)
+
+
+@router.get("/lessons/{slug}/test")
+def get_test(lesson: CurrentLesson, db: DbSession, learner_id: LearnerId) -> TestOut:
+    questions = quiz.draw_test(db=db, learner_id=learner_id, lesson=lesson)
+    return TestOut(questions=[QuestionOut.of(q) for q in questions])
+
+
+@router.post("/lessons/{slug}/test")
+def submit_test(lesson: CurrentLesson, body: TestIn, db: DbSession, learner_id: LearnerId) -> TestResult:
+    result, _ = quiz.grade_test(db=db, learner_id=learner_id, lesson=lesson, answers=body.answers)
+    return result
+
+
+@router.post("/lessons/{slug}/reset")
+def reset_lesson(lesson: CurrentLesson, db: DbSession, learner_id: LearnerId) -> LessonProgress:
+    progress.reset_lesson(db=db, learner_id=learner_id, lesson=lesson)
+    db.flush()
+    return progress.lesson_progress(db=db, learner_id=learner_id, lesson=lesson)
+
+
+@router.get("/progress")
+def get_progress(library: CurrentLibrary, db: DbSession, learner_id: LearnerId) -> ProgressOut:
+    lessons = library.in_catalog_order()
+    return ProgressOut(lessons=progress.progress(db=db, learner_id=learner_id, lessons=lessons))

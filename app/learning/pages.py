@@ -1,0 +1,181 @@
+"""HTML pages for learners. Every form works without JavaScript; with it, the practice panel
+is swapped in place from the same `_practice.html` fragment (requested with `X-Fragment`)."""
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.content.schema import Lesson, Question
+from app.deps import CurrentLesson, CurrentLibrary, DbSession, LearnerId
+from app.errors import InvalidInput
+from app.learning import practice, progress, quiz
+from app.learning.models import PracticeAnswer
+from app.learning.schemas import Feedback
+
+router = APIRouter(include_in_schema=False)
+
+
+def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def is_fragment(request: Request) -> bool:
+    return request.headers.get("x-fragment") == "practice"
+
+
+@dataclass
+class PracticePanel:
+    """What the practice panel shows: one question (asked or answered), or the finished summary."""
+
+    lesson: Lesson
+    index: int | None
+    answered: int
+    correct_first: int
+    question: Question | None = None
+    latest: PracticeAnswer | None = None
+    feedback: Feedback | None = None
+    error: str | None = None
+    chosen: str | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.lesson.practice)
+
+    @property
+    def number(self) -> int:
+        return (self.index or 0) + 1
+
+    @property
+    def next_index(self) -> int | None:
+        if self.index is not None and self.index + 1 < self.total:
+            return self.index + 1
+        return None
+
+
+def practice_panel(*, db: DbSession, learner_id: LearnerId, lesson: Lesson, q: int | None = None,
+                   retry: bool = False, error: str | None = None, chosen: str | None = None) -> PracticePanel:
+    records = progress.practice_records(db=db, learner_id=learner_id, slug=lesson.slug)
+    record = records.get(lesson.slug)
+    first = record.first if record else {}
+    latest = record.latest if record else {}
+    practice_ids = [question.id for question in lesson.practice]
+    answered = sum(1 for qid in practice_ids if qid in first)
+    correct_first = sum(1 for qid in practice_ids if qid in first and first[qid].correct)
+    if q is None or not 1 <= q <= len(practice_ids):
+        index = next((i for i, qid in enumerate(practice_ids) if qid not in latest), None)
+    else:
+        index = q - 1
+    panel = PracticePanel(lesson=lesson, index=index, answered=answered, correct_first=correct_first,
+                          error=error, chosen=chosen)
+    if index is not None:
+        panel.question = lesson.practice[index]
+        answer = latest.get(panel.question.id)
+        if answer is not None and not retry and error is None:
+            panel.latest = answer
+            panel.feedback = Feedback.of(panel.question, answer.choice)
+    return panel
+
+
+def lesson_context(request: Request, lesson: Lesson, panel: PracticePanel, db: DbSession,
+                   learner_id: LearnerId) -> dict[str, Any]:
+    return {
+        "lesson": lesson,
+        "panel": panel,
+        "progress": progress.lesson_progress(db=db, learner_id=learner_id, lesson=lesson),
+        "library": request.app.state.content.library,
+    }
+
+
+@router.get("/")
+def catalog(request: Request, library: CurrentLibrary, db: DbSession, learner_id: LearnerId) -> Response:
+    lessons = library.in_catalog_order()
+    by_slug = {p.slug: p for p in progress.progress(db=db, learner_id=learner_id, lessons=lessons)}
+    return render(request, "catalog/index.html", {"topics": library.topics(), "progress": by_slug})
+
+
+@router.get("/lessons/{slug}")
+def lesson_page(request: Request, lesson: CurrentLesson, db: DbSession, learner_id: LearnerId,
+                q: Annotated[int | None, Query(ge=1, le=100)] = None, retry: bool = False) -> Response:
+    panel = practice_panel(db=db, learner_id=learner_id, lesson=lesson, q=q, retry=retry)
+    return render(request, "lessons/lesson.html", lesson_context(request, lesson, panel, db, learner_id))
+
+
+@router.get("/lessons/{slug}/practice")
+def practice_fragment(request: Request, lesson: CurrentLesson, db: DbSession, learner_id: LearnerId,
+                      q: Annotated[int | None, Query(ge=1, le=100)] = None, retry: bool = False) -> Response:
+    if not is_fragment(request):
+        query = f"?q={q}" if q else ""
+        query += ("&" if query else "?") + "retry=1" if retry else ""
+        return RedirectResponse(f"/lessons/{lesson.slug}{query}#practice", status_code=303)
+    panel = practice_panel(db=db, learner_id=learner_id, lesson=lesson, q=q, retry=retry)
+    return render(request, "lessons/_practice.html", {"lesson": lesson, "panel": panel})
+
+
+@router.post("/lessons/{slug}/practice/{question_id}")
+def answer_practice_form(request: Request, lesson: CurrentLesson, question_id: str, db: DbSession,
+                         learner_id: LearnerId, choice: Annotated[str | None, Form()] = None) -> Response:
+    question = practice.practice_question(lesson=lesson, question_id=question_id)
+    number = lesson.practice.index(question) + 1
+    try:
+        if not choice:
+            raise InvalidInput("Choose one of the options, then check your answer.")
+        practice.record_answer(db=db, learner_id=learner_id, lesson=lesson, question_id=question_id,
+                               choice=choice)
+    except InvalidInput as error:
+        db.rollback()
+        panel = practice_panel(db=db, learner_id=learner_id, lesson=lesson, q=number, error=str(error),
+                               chosen=choice)
+        if is_fragment(request):
+            return render(request, "lessons/_practice.html", {"lesson": lesson, "panel": panel}, status=422)
+        return render(request, "lessons/lesson.html", lesson_context(request, lesson, panel, db, learner_id),
+                      status=422)
+    if is_fragment(request):
+        db.flush()
+        panel = practice_panel(db=db, learner_id=learner_id, lesson=lesson, q=number)
+        return render(request, "lessons/_practice.html", {"lesson": lesson, "panel": panel})
+    return RedirectResponse(f"/lessons/{lesson.slug}?q={number}#practice", status_code=303)
+
+
+@router.post("/lessons/{slug}/reset")
+def reset_lesson_form(lesson: CurrentLesson, db: DbSession, learner_id: LearnerId) -> Response:
+    progress.reset_lesson(db=db, learner_id=learner_id, lesson=lesson)
+    return RedirectResponse(f"/lessons/{lesson.slug}#practice", status_code=303)
+
+
+@router.get("/lessons/{slug}/test")
+def test_page(request: Request, lesson: CurrentLesson, db: DbSession, learner_id: LearnerId) -> Response:
+    questions = quiz.draw_test(db=db, learner_id=learner_id, lesson=lesson)
+    return render(request, "lessons/test.html", {"lesson": lesson, "questions": questions, "answers": {},
+                                                 "error": None})
+
+
+@router.post("/lessons/{slug}/test")
+async def submit_test_form(request: Request, lesson: CurrentLesson, db: DbSession,
+                           learner_id: LearnerId) -> Response:
+    form = await request.form()
+    asked = [qid for qid in str(form.get("asked", "")).split(",") if lesson.test_question(qid)]
+    answers = {qid: str(form[f"q-{qid}"]) for qid in asked if form.get(f"q-{qid}")}
+    if not asked:
+        raise InvalidInput("This test form is out of date; open the test again to get a fresh set of questions.")
+    if not answers:
+        questions = [q for qid in asked if (q := lesson.test_question(qid))]
+        return render(request, "lessons/test.html", {
+            "lesson": lesson, "questions": questions, "answers": {},
+            "error": "You have not answered any question yet. Choose an option for each question, then submit.",
+        }, status=422)
+    _, attempt_id = quiz.grade_test(db=db, learner_id=learner_id, lesson=lesson, answers=answers, asked=asked)
+    return RedirectResponse(f"/lessons/{lesson.slug}/test/attempts/{attempt_id}", status_code=303)
+
+
+@router.get("/lessons/{slug}/test/attempts/{attempt_id}")
+def test_result_page(request: Request, lesson: CurrentLesson, attempt_id: int, db: DbSession,
+                     learner_id: LearnerId) -> Response:
+    attempt = quiz.stored_attempt(db=db, learner_id=learner_id, lesson=lesson, attempt_id=attempt_id)
+    review = [(answer, lesson.test_question(answer.question_id)) for answer in attempt.answers]
+    return render(request, "lessons/test_result.html", {
+        "lesson": lesson, "attempt": attempt, "result": quiz.result_of(attempt, lesson),
+        "review": [(answer, question) for answer, question in review if question is not None],
+        "pass_ratio": progress.PASS_RATIO,
+    })

@@ -1,0 +1,42 @@
+"""create_app(settings) -> FastAPI: state, middleware, routers, static files."""
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.content.store import ContentStore
+from app.db import make_engine, make_session_factory
+from app.health import router as health_router
+from app.learning.api import router as learning_api
+from app.learning.pages import router as learning_pages
+from app.settings import PROJECT_ROOT, Settings
+from app.web.errors import install_error_handlers
+from app.web.identity import LearnerCookieMiddleware
+from app.web.limits import BodySizeLimitMiddleware
+from app.web.templating import make_templates
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the web app; the database must already be migrated (`tfpatterns serve` does it)."""
+    settings = settings or Settings()
+    app = FastAPI(title="TF Patterns", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.session_factory = make_session_factory(app.state.engine)
+    app.state.templates = make_templates()
+    app.state.content = ContentStore(settings.content_dir)
+    app.state.content.reload()
+
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(learning_api)
+    app.include_router(learning_pages)
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+
+    app.add_middleware(LearnerCookieMiddleware, secret_key=settings.resolved_secret_key(),
+                       secure=settings.secure_cookies)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,7 @@
+"""Every ORM model, imported in one place so Alembic and the app see the same metadata."""
+
+from app.accounts.models import Learner
+from app.db import Base
+from app.learning.models import LessonState, PracticeAnswer, TestAnswer, TestAttempt, TestDraw
+
+__all__ = ["Base", "Learner", "LessonState", "PracticeAnswer", "TestAnswer", "TestAttempt", "TestDraw"]
