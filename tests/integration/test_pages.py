@@ -1,0 +1,138 @@
+"""The HTML pages, used as a browser without JavaScript would: links and plain forms."""
+
+import re
+
+from fastapi.testclient import TestClient
+
+SLUG = "fixture-lesson"
+
+
+def practice_count(html: str) -> str:
+    match = re.search(r'data-testid="practice-count">\(([^)]*)\)', html)
+    assert match, "the practice counter is missing"
+    return match.group(1)
+
+
+def test_the_catalog_groups_lessons_by_topic_with_minutes(client: TestClient):
+    html = client.get("/").text
+    assert '<h2 id="topic-1">Testing</h2>' in html
+    assert 'href="/lessons/fixture-lesson"' in html
+    assert "Fixtures · 3 min" in html
+    assert "Practice 0/5" in html
+
+
+def test_the_lesson_page_shows_every_section_with_highlighted_code(client: TestClient):
+    html = client.get(f"/lessons/{SLUG}").text
+    for section in ("Introduction", "Syntax", "Examples", "Sample Model", "Important Notes", "Summary"):
+        assert f">{section}</h2>" in html
+    assert '<span class="nb">print</span>' in html
+    assert "Practice (0/5)" in html
+
+
+def test_the_first_practice_question_is_a_form_with_a_hint_to_reveal(client: TestClient):
+    html = client.get(f"/lessons/{SLUG}").text
+    assert f'action="/lessons/{SLUG}/practice/p-one"' in html
+    assert html.count('name="choice"') == 4
+    assert "<summary>Show a hint</summary>" in html and "hint for p-one" in html
+    assert "First step for p-one" not in html
+
+
+def test_answering_a_practice_form_shows_the_solution(client: TestClient):
+    response = client.post(f"/lessons/{SLUG}/practice/p-one", data={"choice": "C"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/lessons/{SLUG}?q=1#practice"
+    html = client.get(response.headers["location"]).text
+    assert "Not quite — the answer is A." in html
+    assert "First step for p-one" in html and "mistake one for p-one" in html
+    assert "check p-one" in html
+    assert practice_count(html) == "1/5"
+    assert f'href="/lessons/{SLUG}?q=2#practice">Next question' in html
+
+
+def test_after_answering_the_lesson_opens_at_the_next_question(client: TestClient):
+    client.post(f"/lessons/{SLUG}/practice/p-one", data={"choice": "A"})
+    html = client.get(f"/lessons/{SLUG}").text
+    assert f'action="/lessons/{SLUG}/practice/p-two"' in html
+
+
+def test_submitting_without_a_choice_explains_what_to_do(client: TestClient):
+    response = client.post(f"/lessons/{SLUG}/practice/p-one", data={})
+    assert response.status_code == 422
+    assert "Choose one of the options, then check your answer." in response.text
+    assert f'action="/lessons/{SLUG}/practice/p-one"' in response.text
+
+
+def test_the_practice_fragment_is_served_for_in_place_updates(client: TestClient):
+    response = client.post(f"/lessons/{SLUG}/practice/p-one", data={"choice": "A"},
+                           headers={"X-Fragment": "practice"})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div class="practice-panel"')
+    assert "Correct." in response.text and "<html" not in response.text
+
+
+def test_finishing_practice_shows_the_summary(client: TestClient):
+    for number, (question_id, choice) in enumerate(
+        [("p-one", "A"), ("p-two", "B"), ("p-three", "A"), ("p-four", "D"), ("p-five", "B")], start=1
+    ):
+        client.post(f"/lessons/{SLUG}/practice/{question_id}", data={"choice": choice})
+    html = client.get(f"/lessons/{SLUG}").text
+    assert "You have answered all 5 practice questions" in html
+    assert "4 right on the first try" in html
+    assert "Practice 5/5" in client.get("/").text
+
+
+def test_the_test_form_is_graded_and_shows_a_breakdown(client: TestClient):
+    html = client.get(f"/lessons/{SLUG}/test").text
+    asked = re.search(r'name="asked" value="([^"]+)"', html).group(1).split(",")
+    assert len(asked) == 10
+    correct = {f"t-{i:02d}": "ABCD"[i % 4] for i in range(12)}
+    form = {"asked": ",".join(asked)} | {f"q-{qid}": correct[qid] for qid in asked[:8]}
+    response = client.post(f"/lessons/{SLUG}/test", data=form, follow_redirects=False)
+    assert response.status_code == 303
+    result = client.get(response.headers["location"]).text
+    assert 'data-testid="score">8/10<' in result
+    assert "This pattern is <strong>strong</strong>" in result
+    assert "<caption>Score by difficulty</caption>" in result
+    assert result.count("You did not answer this question.") == 2
+
+
+def test_a_test_submitted_empty_asks_for_answers(client: TestClient):
+    html = client.get(f"/lessons/{SLUG}/test").text
+    asked = re.search(r'name="asked" value="([^"]+)"', html).group(1)
+    response = client.post(f"/lessons/{SLUG}/test", data={"asked": asked})
+    assert response.status_code == 422
+    assert "You have not answered any question yet." in response.text
+
+
+def test_another_learner_cannot_open_my_test_result(client: TestClient, other_client: TestClient):
+    html = client.get(f"/lessons/{SLUG}/test").text
+    asked = re.search(r'name="asked" value="([^"]+)"', html).group(1)
+    location = client.post(f"/lessons/{SLUG}/test", data={"asked": asked, "q-t-00": "A"},
+                           follow_redirects=False).headers["location"]
+    assert client.get(location).status_code == 200
+    assert other_client.get(location).status_code == 404
+
+
+def test_reset_from_the_page_clears_the_practice_count(client: TestClient):
+    client.post(f"/lessons/{SLUG}/practice/p-one", data={"choice": "A"})
+    response = client.post(f"/lessons/{SLUG}/reset", follow_redirects=True)
+    assert practice_count(response.text) == "0/5"
+
+
+def test_an_unknown_lesson_page_is_a_friendly_404(client: TestClient):
+    response = client.get("/lessons/no-such-lesson")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.text
+    assert 'href="/"' in response.text
+
+
+def test_an_unknown_address_is_a_friendly_404(client: TestClient):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.text
+
+
+def test_a_bad_query_value_is_a_page_not_a_crash(client: TestClient):
+    response = client.get(f"/lessons/{SLUG}?q=abc")
+    assert response.status_code == 422
+    assert "<html" in response.text

@@ -1,0 +1,152 @@
+"""The lesson parser: every part of a lesson is read, and every problem names its line."""
+
+from app.content.parse import parse_lesson
+from tests.helpers import fixture_text, line_of
+
+
+def problems_of(text: str) -> list[str]:
+    _, problems = parse_lesson(text, "lesson.md")
+    return [str(p) for p in problems]
+
+
+def test_a_complete_lesson_is_read_with_every_part():
+    lesson, problems = parse_lesson(fixture_text(), "lesson.md")
+    assert problems == []
+    assert lesson is not None
+    assert [s.title for s in lesson.sections] == [
+        "Introduction", "Syntax", "Examples", "Sample Model", "Important Notes", "Summary",
+    ]
+    assert len(lesson.practice) == 5
+    assert len(lesson.test_bank) == 12
+    first = lesson.practice[0]
+    assert (first.id, first.difficulty, first.correct_choice) == ("p-one", "easy", "A")
+    assert [c.key for c in first.choices] == ["A", "B", "C", "D"]
+    assert first.solution == ("First step for p-one.", "Second step for p-one.")
+    assert first.hint == "hint for p-one"
+    assert first.common_mistakes == ("mistake one for p-one", "mistake two for p-one")
+    assert lesson.examples[0].output == "1\n"
+    assert lesson.sample.code == "print(2)\n"
+
+
+def test_code_is_highlighted_and_outputs_are_marked():
+    lesson, _ = parse_lesson(fixture_text(), "lesson.md")
+    assert lesson is not None
+    examples = next(s for s in lesson.sections if s.id == "examples")
+    assert '<span class="nb">print</span>' in examples.html
+    assert '<pre class="output"' in examples.html
+
+
+def test_a_missing_front_matter_key_is_reported():
+    text = fixture_text().replace("minutes: 3\n", "")
+    assert "lesson.md:1: front matter is missing 'minutes'" in problems_of(text)
+
+
+def test_an_unknown_front_matter_key_suggests_the_nearest_valid_key():
+    text = fixture_text().replace("title: Fixture lesson", "titel: Fixture lesson")
+    assert "lesson.md:3: unknown front-matter key 'titel' (did you mean 'title'?)" in problems_of(text)
+
+
+def test_malformed_front_matter_yaml_is_reported_at_its_line():
+    text = fixture_text().replace("tags: [a]", "tags: [a")
+    problems = problems_of(text)
+    assert len(problems) == 1
+    assert problems[0].startswith("lesson.md:") and "front matter is not valid YAML" in problems[0]
+
+
+def test_a_file_without_front_matter_is_reported_at_line_one():
+    assert problems_of("# Just a heading\n") == [
+        "lesson.md:1: the file must start with front matter between two '---' lines"
+    ]
+
+
+def test_two_correct_options_are_reported_at_the_options():
+    text = fixture_text().replace("- [ ] option c of p-two", "- [x] option c of p-two")
+    line = line_of(text, "option a of p-two")
+    assert f"lesson.md:{line}: question 'p-two' has 2 options marked [x]; exactly one must be correct" in (
+        problems_of(text)
+    )
+
+
+def test_a_question_needs_four_options():
+    text = fixture_text().replace("- [ ] option d of p-two\n", "")
+    assert any("question 'p-two' has 3 options; it needs exactly 4" in p for p in problems_of(text))
+
+
+def test_practice_needs_exactly_five_questions():
+    text = fixture_text()
+    start, end = text.index("### p-five"), text.index("## Test")
+    text = text[:start] + text[end:]
+    assert any("Practice has 4 questions; it needs exactly 5" in p for p in problems_of(text))
+
+
+def test_the_test_bank_needs_every_difficulty():
+    text = fixture_text()
+    for number in range(8, 12):
+        text = text.replace(f"### t-{number:02d} [hard]", f"### t-{number:02d} [medium]")
+    assert any("Test has no hard question" in p for p in problems_of(text))
+
+
+def test_the_test_bank_needs_at_least_ten_questions():
+    text = fixture_text()
+    text = text[: text.index("### t-09")]
+    assert any("Test has 9 questions; it needs at least 10" in p for p in problems_of(text))
+
+
+def test_question_ids_must_be_unique_in_a_lesson():
+    text = fixture_text().replace("### t-00 [easy]", "### p-one [easy]")
+    assert any("question id 'p-one' is used twice in this lesson" in p for p in problems_of(text))
+
+
+def test_an_empty_hint_is_reported_at_its_line():
+    text = fixture_text().replace("Hint: hint for p-three", "Hint:")
+    line = line_of(text, "Quick check: check p-three") + 2
+    assert f"lesson.md:{line}: question 'p-three': 'Hint:' is empty" in problems_of(text)
+
+
+def test_a_solution_without_steps_is_reported():
+    text = fixture_text().replace("1. First step for p-four.\n2. Second step for p-four.\n", "")
+    assert any("question 'p-four': 'Solution:' needs a numbered list" in p for p in problems_of(text))
+
+
+def test_a_missing_section_is_reported():
+    text = fixture_text().replace("## Summary\n- s\n", "")
+    assert any("missing section '## Summary'" in p for p in problems_of(text))
+
+
+def test_sections_out_of_order_are_reported():
+    text = fixture_text()
+    syntax = text[text.index("## Syntax"): text.index("## Examples")]
+    text = text.replace(syntax, "")
+    text = text.replace("## Summary", syntax + "## Summary")
+    assert any("section '## Syntax' is out of order" in p for p in problems_of(text))
+
+
+def test_a_heading_inside_a_code_block_is_not_structure():
+    text = fixture_text().replace("print(1)\n", "print(1)\n## Practice\n")
+    assert problems_of(text) == []
+
+
+def test_a_code_block_without_a_language_is_reported():
+    text = fixture_text().replace("```python\nx = 1\n```", "```\nx = 1\n```")
+    line = line_of(text, "x = 1") - 1
+    assert f"lesson.md:{line}: code block has no language: write ```python, ```output or ```text" in (
+        problems_of(text)
+    )
+
+
+def test_raw_html_in_a_lesson_is_shown_as_text_not_run():
+    text = fixture_text().replace("Intro.", "Intro <script>alert(1)</script> <img src=x onerror=alert(1)>")
+    lesson, _ = parse_lesson(text, "lesson.md")
+    assert lesson is not None
+    html = lesson.sections[0].html
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_a_javascript_link_is_never_a_live_link():
+    text = fixture_text().replace("Intro.", "[click](javascript:alert(1)) [ok](https://example.org)")
+    lesson, _ = parse_lesson(text, "lesson.md")
+    assert lesson is not None
+    html = lesson.sections[0].html
+    assert 'href="javascript:' not in html
+    assert 'href="https://example.org"' in html
