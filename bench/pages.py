@@ -19,12 +19,13 @@ What it does, in one run:
 
 Load client: raw `http.client.HTTPConnection`, one keep-alive connection per client thread, with a
 tiny per-client cookie jar (the learner cookie from the first response is sent back on every later
-request, as a browser would). Chosen over httpx2/httpx because the machine has only 2 cores and the
-load generator shares them with the server: http.client costs a few tens of microseconds of CPU per
-request, several times less than httpx's request/response model, so the client takes far less CPU
-from the server and the numbers describe the server rather than the client. The table shows the server's
-and the client's CPU use during each window (100% = one core) so you can see which side was saturated.
-The server runs one uvicorn worker, so it can use at most about one core for Python work.
+request, as a browser would). Chosen over httpx2 (installed) because the machine has only 2 cores and
+the load generator shares them with the server: fetching the ~33 KB lesson JSON cost about 0.16 ms of
+client CPU per request with http.client against about 0.67 ms with httpx2's sync Client (measured on
+this machine), so with http.client the client takes roughly 4x less CPU away from the server and the
+numbers describe the server rather than the client. The table shows the server's, the client's and
+every other process's CPU use during each window (100% = one core) so you can see which side was
+saturated. The server runs one uvicorn worker, so it can use at most about one core for Python work.
 
 Bounded: every load loop stops at its deadline, every socket has a timeout, worker threads are joined
 with a timeout, and the server subprocess is terminated (then killed) in `finally`. Exit status is 0
@@ -40,6 +41,7 @@ import importlib.util
 import os
 import secrets
 import shlex
+import signal
 import socket
 import statistics
 import subprocess
@@ -162,6 +164,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds spent busy by the whole machine (all cores), from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (values + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
 def own_cpu_seconds() -> float:
     times = os.times()
     return times.user + times.system
@@ -250,6 +259,7 @@ class TargetResult:
     p95_ms: float
     server_cpu: float
     client_cpu: float
+    other_cpu: float
     last_error: str
     hung_threads: int
 
@@ -281,9 +291,9 @@ def run_target(name: str, path: str, size: int, clients: list[Client], server_pi
     go.set()
 
     time.sleep(max(0.0, clock["window_start"] - time.perf_counter()))
-    server_cpu0, client_cpu0 = cpu_seconds(server_pid), own_cpu_seconds()
+    server_cpu0, client_cpu0, busy0 = cpu_seconds(server_pid), own_cpu_seconds(), machine_busy_seconds()
     time.sleep(max(0.0, clock["window_end"] - time.perf_counter()))
-    server_cpu1, client_cpu1 = cpu_seconds(server_pid), own_cpu_seconds()
+    server_cpu1, client_cpu1, busy1 = cpu_seconds(server_pid), own_cpu_seconds(), machine_busy_seconds()
 
     join_deadline = time.monotonic() + REQUEST_TIMEOUT_S + 5
     for thread in threads:
@@ -298,6 +308,8 @@ def run_target(name: str, path: str, size: int, clients: list[Client], server_pi
         median_ms=statistics.median(latencies) * 1000 if latencies else float("nan"),
         p95_ms=p95(latencies) * 1000,
         server_cpu=(server_cpu1 - server_cpu0) / seconds, client_cpu=(client_cpu1 - client_cpu0) / seconds,
+        other_cpu=max(0.0, busy1 - busy0 - (server_cpu1 - server_cpu0) - (client_cpu1 - client_cpu0))
+        / seconds,
         last_error=last_error, hung_threads=hung,
     )
 
@@ -341,16 +353,22 @@ def print_report(args: argparse.Namespace, command: list[str], env_shown: dict[s
           f"{os.cpu_count()} CPUs; server: 1 uvicorn process ({uv}, {ht})")
     print()
     header = (f"{'target':<12} {'bytes':>7} {'req/s':>9} {'median ms':>10} {'p95 ms':>8} {'errors':>7} "
-              f"{'vs static':>9} {'srv CPU':>8} {'cli CPU':>8} {'srv CPU ms/req':>15}")
+              f"{'vs static':>9} {'srv CPU':>8} {'cli CPU':>8} {'other CPU':>9} {'srv CPU ms/req':>15}")
     print(header)
     print("-" * len(header))
     for r in results:
         ratio = r.rps / static.rps if static.rps else float("nan")
         per_req = r.server_cpu * r.seconds * 1000 / r.requests if r.requests else float("nan")
         print(f"{r.name:<12} {r.size:>7} {r.rps:>9.1f} {r.median_ms:>10.2f} {r.p95_ms:>8.2f} {r.errors:>7} "
-              f"{ratio:>9.2f} {r.server_cpu:>8.0%} {r.client_cpu:>8.0%} {per_req:>15.3f}")
+              f"{ratio:>9.2f} {r.server_cpu:>8.0%} {r.client_cpu:>8.0%} {r.other_cpu:>9.0%} {per_req:>15.3f}")
     for r in results:
         print(f"  {r.name:<12} = GET {r.path}")
+    print(f"  CPU columns: share of one core during the measured window ({os.cpu_count()} cores in all); "
+          f"'other' = every other process on the machine")
+    busy = [r.name for r in results if r.other_cpu > 0.2]
+    if busy:
+        print(f"  warning: other processes used > 20% of a core during: {', '.join(busy)}; "
+              f"req/s is noisy, 'srv CPU ms/req' is the steadier comparison")
     for r in results:
         if r.errors or r.hung_threads:
             print(f"  note: {r.name}: {r.errors} error(s), {r.hung_threads} thread(s) did not stop; "
@@ -360,6 +378,10 @@ def print_report(args: argparse.Namespace, command: list[str], env_shown: dict[s
     print(f"server RSS after start-up: {kib(rss_start)}; after the load: {kib(rss_end)}")
     page = next(r for r in results if r.name == "lesson page")
     ratio = page.rps / static.rps if static.rps else float("nan")
+    page_cost = page.server_cpu / page.rps if page.rps else float("nan")
+    static_cost = static.server_cpu / static.rps if static.rps else float("nan")
+    print(f"server CPU per request, static / lesson page: {static_cost / page_cost:.2f} "
+          f"(the throughput ratio a CPU-bound server would reach)")
     print(f"lesson page / static throughput ratio: {ratio:.2f} (target >= 0.50)")
 
 
@@ -376,6 +398,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.seconds <= 0 or args.warmup < 0 or not 1 <= args.clients <= 256:
         parser.error("need --seconds > 0, --warmup >= 0 and 1 <= --clients <= 256")
 
+    def interrupted(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)  # so the `finally` clean-up also runs on kill -TERM
+    signal.signal(signal.SIGINT, interrupted)
     sys.path.insert(0, str(PROJECT_ROOT))
     from app.migrate import upgrade_to_head
 
@@ -450,4 +477,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt as stopped:
+        print(f"bench/pages.py: interrupted ({stopped}); server stopped, temp files removed", file=sys.stderr)
+        sys.exit(130)

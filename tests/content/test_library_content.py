@@ -1,0 +1,32 @@
+"""The real lessons in content/: every one passes `tfpatterns check`, and each has what the spec asks."""
+
+import pytest
+
+from app.cli import main
+from app.content.library import load_library
+from app.content.schema import DIFFICULTIES
+from app.settings import PROJECT_ROOT
+
+CONTENT = PROJECT_ROOT / "content"
+LIBRARY = load_library([CONTENT])
+
+
+def test_every_lesson_in_content_passes_check(capsys: pytest.CaptureFixture[str]):
+    assert main(["check", str(CONTENT)]) == 0, capsys.readouterr().out
+
+
+def test_content_has_lessons():
+    assert LIBRARY.lessons, "content/ should hold at least one valid lesson"
+
+
+@pytest.mark.parametrize("slug", sorted(LIBRARY.lessons))
+def test_each_test_bank_can_fill_a_test_with_every_difficulty(slug: str):
+    bank = LIBRARY.lessons[slug].test_bank
+    assert len(bank) >= 10
+    assert {q.difficulty for q in bank} == set(DIFFICULTIES)
+
+
+def test_the_first_lesson_asks_to_predict_a_print_inside_a_tf_function():
+    lesson = LIBRARY.lessons["eager-vs-graph"]
+    questions = [*lesson.practice, *lesson.test_bank]
+    assert any("@tf.function" in q.prompt and "print(" in q.prompt for q in questions)
