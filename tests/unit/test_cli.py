@@ -15,7 +15,7 @@ def test_check_passes_a_valid_lesson(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_check_fails_with_path_and_line_on_a_broken_copy(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    text = fixture_text().replace("- [ ] option c of p-three", "- [x] option c of p-three")
+    text = fixture_text().replace("- [ ] option a of p-three", "- [x] option a of p-three")
     path = write_lesson(tmp_path, "broken.md", text)
     assert main(["check", str(path)]) == 1
     out = capsys.readouterr().out.strip().splitlines()
