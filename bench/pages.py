@@ -12,7 +12,8 @@ What it does, in one run:
    TFP_DATABASE_URL / TFP_SECRET_KEY / TFP_CONTENT_DIR set; start-up time is spawn -> first healthy
    `/healthz`; RSS (VmRSS from /proc) is read after start-up and again after the load;
 2. fetches the rendered lesson page once and writes the same bytes (so the same size) to
-   `static/_bench_<random>.html`, removed again in a `finally`;
+   `static/_bench_<random>/page.html` (the folder holds a `.gitignore` of `*`, so git never sees it),
+   removed again in a `finally`;
 3. drives each target -- (a) GET /lessons/{slug}, (b) GET /api/lessons/{slug}, (c) the static file --
    with N concurrent clients for a warm-up and then a fixed measured window, and prints requests/s,
    median and p95 latency, errors, and each target's throughput relative to the static file.
@@ -41,6 +42,7 @@ import importlib.util
 import os
 import secrets
 import shlex
+import shutil
 import signal
 import socket
 import statistics
@@ -244,6 +246,14 @@ def server_command(port: int) -> list[str]:
             "--factory", "--host", HOST, "--port", str(port), "--log-level", "warning"]
 
 
+def remove_static_dir(static_dir: Path) -> None:
+    """Delete the temporary static folder this run created (and only that)."""
+    if static_dir.parent != PROJECT_ROOT / "static" or not static_dir.name.startswith("_bench_"):
+        return
+    if static_dir.is_dir():
+        shutil.rmtree(static_dir, ignore_errors=True)
+
+
 # ------------------------------------------------------------------------------------------- measure
 
 
@@ -407,7 +417,10 @@ def main(argv: list[str] | None = None) -> int:
     from app.migrate import upgrade_to_head
 
     content, content_why = choose_content(args.content)
-    static_file = PROJECT_ROOT / "static" / f"_bench_{secrets.token_hex(6)}.html"
+    # A folder of our own whose .gitignore ignores everything in it (itself included), so a concurrent
+    # `git add -A` elsewhere in the project cannot pick the temporary page up.
+    static_dir = PROJECT_ROOT / "static" / f"_bench_{secrets.token_hex(6)}"
+    static_file = static_dir / "page.html"
     proc: subprocess.Popen[bytes] | None = None
     clients: list[Client] = []
     try:
@@ -442,8 +455,10 @@ def main(argv: list[str] | None = None) -> int:
                 api_path = f"/api/lessons/{slug}"
                 api_size = len(fetch(clients[0], api_path))
 
+                static_dir.mkdir()
+                (static_dir / ".gitignore").write_text("*\n")
                 static_file.write_bytes(page)
-                static_path = f"/static/{static_file.name}"
+                static_path = f"/static/{static_dir.name}/{static_file.name}"
                 if fetch(clients[0], static_path) != page:
                     raise SetupError(f"GET {static_path} did not return the file just written")
 
@@ -472,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if proc is not None:
             stop(proc)
-        static_file.unlink(missing_ok=True)
+        remove_static_dir(static_dir)
     return 0
 
 

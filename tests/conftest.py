@@ -1,15 +1,19 @@
 """Fixtures: a migrated SQLite database per test (copied from one migrated template), settings,
 the app and a client. Content comes from tests/fixtures/content unless a test says otherwise."""
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.db import make_engine
 from app.main import create_app
+from app.models import Base
 from app.migrate import upgrade_to_head
 from app.settings import PROJECT_ROOT, Settings
 
@@ -24,11 +28,31 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def database_url(migrated_template: Path, tmp_path: Path) -> str:
-    path = tmp_path / "tfpatterns.sqlite3"
-    shutil.copyfile(migrated_template, path)
-    return f"sqlite:///{path}"
+POSTGRES_URL = os.environ.get("TFP_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> str:
+    upgrade_to_head(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """SQLite always; PostgreSQL too when TFP_TEST_POSTGRES_URL names an empty database."""
+    if request.param == "sqlite":
+        path = tmp_path / "tfpatterns.sqlite3"
+        shutil.copyfile(request.getfixturevalue("migrated_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("migrated_postgres")
+    yield url
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(delete(table))
+    engine.dispose()
 
 
 @pytest.fixture
