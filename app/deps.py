@@ -35,7 +35,9 @@ def get_lesson(slug: str, library: Annotated[Library, Depends(get_library)]) -> 
     return lesson
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response is sent, so a failed commit is an error
+# response, never a success the database did not keep.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 LearnerId = Annotated[uuid.UUID, Depends(get_learner_id)]
 CurrentLibrary = Annotated[Library, Depends(get_library)]
 CurrentLesson = Annotated[Lesson, Depends(get_lesson)]

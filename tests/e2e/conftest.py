@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from app.migrate import upgrade_to_head
 from app.settings import PROJECT_ROOT
 
 CHROMIUM = os.environ.get("TFP_CHROMIUM", "/usr/bin/chromium")
@@ -31,17 +30,15 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app as `tfpatterns serve` runs it, on the project's real content, with its own database."""
+    """`tfpatterns serve` (which migrates a new database first) on the project's real content."""
     folder = tmp_path_factory.mktemp("live")
     database_url = f"sqlite:///{folder / 'e2e.sqlite3'}"
-    upgrade_to_head(database_url)
     port = free_port()
     env = {**os.environ, "TFP_DATABASE_URL": database_url, "TFP_CONTENT_DIR": str(PROJECT_ROOT / "content"),
            "TFP_SECRET_KEY": "e2e-secret"}
     log = (folder / "server.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
+        [str(Path(sys.executable).parent / "tfpatterns"), "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"

@@ -228,3 +228,36 @@ def test_a_broken_lesson_file_does_not_stop_the_others(settings: Settings, conte
     slugs = [lesson["slug"] for lesson in TestClient(app).get("/api/lessons").json()]
     assert slugs == [SLUG]
     app.state.engine.dispose()
+
+
+def test_a_broken_lesson_is_logged_with_its_path_and_line(settings: Settings, content_dir: Path, caplog):
+    (content_dir / "broken.md").write_text("---\nslug: broken\ntitel: x\n---\n")
+    with caplog.at_level("WARNING", logger="app.content"):
+        app = create_app(settings)
+    assert any("broken.md:3: unknown front-matter key 'titel'" in record.getMessage() for record in caplog.records)
+    app.state.engine.dispose()
+
+
+def test_an_unexpected_failure_is_a_clear_500_and_the_next_request_works(app, client: TestClient):
+    from sqlalchemy import text
+
+    with app.state.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE practice_answers RENAME TO practice_answers_gone"))
+    response = answer(client, "p-one", "A")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Something went wrong on our side. Your progress is safe; try again."}
+    with app.state.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE practice_answers_gone RENAME TO practice_answers"))
+    assert answer(client, "p-one", "A").status_code == 200
+    assert client.get("/api/progress").json()["lessons"][0]["practice"]["answered"] == 1
+
+
+def test_two_first_answers_at_once_from_a_new_browser_both_count(app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    fresh = TestClient(app)
+    fresh.get("/healthz")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = list(pool.map(lambda qid: answer(fresh, qid, "A").status_code, ["p-one", "p-two"]))
+    assert statuses == [200, 200]
+    assert fresh.get("/api/progress").json()["lessons"][0]["practice"]["answered"] == 2
