@@ -1,10 +1,11 @@
 """Engine and session factory; SQLite gets WAL, foreign keys and a busy timeout."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -35,7 +36,47 @@ def make_engine(url: str) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @event.listens_for(factory, "before_flush")
+    def _remember_writes(session: Session, _context, _instances) -> None:  # type: ignore[no-untyped-def]
+        session.info["wrote"] = True
+
+    return factory
+
+
+def _wrote(session: Session) -> bool:
+    return bool(session.info.get("wrote") or session.new or session.dirty or session.deleted)
+
+
+def _finish(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def request_session(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
+    """One session per request, committed before the response goes out.
+
+    Creating a session does no I/O, so this runs on the event loop; only a commit (or a
+    rollback after an error) goes to the threadpool. A read-only session is closed on the
+    loop: that is a rollback of a read transaction, microseconds on SQLite. Each threadpool
+    hop costs about as much as rendering a lesson page, so page views avoid two of them.
+    """
+    session = factory()
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(_finish, session, commit=False)
+        raise
+    if _wrote(session):
+        await run_in_threadpool(_finish, session, commit=True)
+    else:
+        session.close()
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """Annotated dependencies used by routes: the database session, the learner, the lesson library."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -9,26 +9,28 @@ from sqlalchemy.orm import Session
 
 from app.content.library import Library
 from app.content.schema import Lesson
-from app.db import session_scope
+from app.db import request_session
 from app.errors import NotFound
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.session_factory) as session:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    async for session in request_session(request.app.state.session_factory):
         yield session
 
 
-def get_learner_id(request: Request) -> uuid.UUID:
+# The dependencies below do no I/O, so they are async: FastAPI would run a sync one in the
+# threadpool, and each hop costs more than the work.
+async def get_learner_id(request: Request) -> uuid.UUID:
     learner_id: uuid.UUID = request.state.learner_id
     return learner_id
 
 
-def get_library(request: Request) -> Library:
+async def get_library(request: Request) -> Library:
     library: Library = request.app.state.content.library
     return library
 
 
-def get_lesson(slug: str, library: Annotated[Library, Depends(get_library)]) -> Lesson:
+async def get_lesson(slug: str, library: Annotated[Library, Depends(get_library)]) -> Lesson:
     lesson = library.get(slug)
     if lesson is None:
         raise NotFound(f"There is no lesson '{slug}'. The catalog at / lists every lesson.")

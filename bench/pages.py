@@ -378,7 +378,7 @@ def print_report(args: argparse.Namespace, command: list[str], env_shown: dict[s
     busy = [r.name for r in results if r.other_cpu > 0.2]
     if busy:
         print(f"  warning: other processes used > 20% of a core during: {', '.join(busy)}; "
-              f"req/s is noisy, 'srv CPU ms/req' is the steadier comparison")
+              f"those rows are noisy (req/s and CPU per request both shift); rerun on an idle machine")
     for r in results:
         if r.errors or r.hung_threads:
             print(f"  note: {r.name}: {r.errors} error(s), {r.hung_threads} thread(s) did not stop; "

@@ -3,6 +3,7 @@ is swapped in place from the same `_practice.html` fragment (requested with `X-F
 
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -11,7 +12,6 @@ from app.content.schema import Lesson, Question
 from app.deps import CurrentLesson, CurrentLibrary, DbSession, LearnerId
 from app.errors import InvalidInput
 from app.learning import practice, progress, quiz
-from app.learning.models import PracticeAnswer
 from app.learning.schemas import Feedback
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +34,7 @@ class PracticePanel:
     answered: int
     correct_first: int
     question: Question | None = None
-    latest: PracticeAnswer | None = None
+    latest: progress.Answer | None = None
     feedback: Feedback | None = None
     error: str | None = None
     chosen: str | None = None
@@ -54,12 +54,10 @@ class PracticePanel:
         return None
 
 
-def practice_panel(*, db: DbSession, learner_id: LearnerId, lesson: Lesson, q: int | None = None,
-                   retry: bool = False, error: str | None = None, chosen: str | None = None) -> PracticePanel:
-    records = progress.practice_records(db=db, learner_id=learner_id, slug=lesson.slug)
-    record = records.get(lesson.slug)
-    first = record.first if record else {}
-    latest = record.latest if record else {}
+def practice_panel(*, activity: progress.LessonActivity, q: int | None = None, retry: bool = False,
+                   error: str | None = None, chosen: str | None = None) -> PracticePanel:
+    lesson = activity.lesson
+    first, latest = activity.first, activity.latest
     practice_ids = [question.id for question in lesson.practice]
     answered = sum(1 for qid in practice_ids if qid in first)
     correct_first = sum(1 for qid in practice_ids if qid in first and first[qid].correct)
@@ -78,14 +76,17 @@ def practice_panel(*, db: DbSession, learner_id: LearnerId, lesson: Lesson, q: i
     return panel
 
 
-def lesson_context(request: Request, lesson: Lesson, panel: PracticePanel, db: DbSession,
-                   learner_id: LearnerId) -> dict[str, Any]:
-    return {
+def practice_view(*, db: DbSession, learner_id: LearnerId, lesson: Lesson, page: bool, q: int | None = None,
+                  retry: bool = False, error: str | None = None, chosen: str | None = None) -> dict[str, Any]:
+    """The context for the lesson page (page=True) or for the practice fragment alone."""
+    activity = progress.lesson_activity(db=db, learner_id=learner_id, lesson=lesson)
+    context: dict[str, Any] = {
         "lesson": lesson,
-        "panel": panel,
-        "progress": progress.lesson_progress(db=db, learner_id=learner_id, lesson=lesson),
-        "library": request.app.state.content.library,
+        "panel": practice_panel(activity=activity, q=q, retry=retry, error=error, chosen=chosen),
     }
+    if page:
+        context["progress"] = activity.progress()
+    return context
 
 
 @router.get("/")
@@ -98,19 +99,19 @@ def catalog(request: Request, library: CurrentLibrary, db: DbSession, learner_id
 @router.get("/lessons/{slug}")
 def lesson_page(request: Request, lesson: CurrentLesson, db: DbSession, learner_id: LearnerId,
                 q: Annotated[int | None, Query(ge=1, le=100)] = None, retry: bool = False) -> Response:
-    panel = practice_panel(db=db, learner_id=learner_id, lesson=lesson, q=q, retry=retry)
-    return render(request, "lessons/lesson.html", lesson_context(request, lesson, panel, db, learner_id))
+    context = practice_view(db=db, learner_id=learner_id, lesson=lesson, page=True, q=q, retry=retry)
+    return render(request, "lessons/lesson.html", context)
 
 
 @router.get("/lessons/{slug}/practice")
 def practice_fragment(request: Request, lesson: CurrentLesson, db: DbSession, learner_id: LearnerId,
                       q: Annotated[int | None, Query(ge=1, le=100)] = None, retry: bool = False) -> Response:
     if not is_fragment(request):
-        query = f"?q={q}" if q else ""
-        query += ("&" if query else "?") + "retry=1" if retry else ""
-        return RedirectResponse(f"/lessons/{lesson.slug}{query}#practice", status_code=303)
-    panel = practice_panel(db=db, learner_id=learner_id, lesson=lesson, q=q, retry=retry)
-    return render(request, "lessons/_practice.html", {"lesson": lesson, "panel": panel})
+        params = {"q": q, "retry": 1 if retry else None}
+        query = urlencode({k: v for k, v in params.items() if v})
+        return RedirectResponse(f"/lessons/{lesson.slug}{'?' + query if query else ''}#practice", status_code=303)
+    context = practice_view(db=db, learner_id=learner_id, lesson=lesson, page=False, q=q, retry=retry)
+    return render(request, "lessons/_practice.html", context)
 
 
 @router.post("/lessons/{slug}/practice/{question_id}")
@@ -125,16 +126,15 @@ def answer_practice_form(request: Request, lesson: CurrentLesson, question_id: s
                                choice=choice)
     except InvalidInput as error:
         db.rollback()
-        panel = practice_panel(db=db, learner_id=learner_id, lesson=lesson, q=number, error=str(error),
-                               chosen=choice)
-        if is_fragment(request):
-            return render(request, "lessons/_practice.html", {"lesson": lesson, "panel": panel}, status=422)
-        return render(request, "lessons/lesson.html", lesson_context(request, lesson, panel, db, learner_id),
-                      status=422)
+        fragment = is_fragment(request)
+        context = practice_view(db=db, learner_id=learner_id, lesson=lesson, page=not fragment, q=number,
+                                error=str(error), chosen=choice)
+        template = "lessons/_practice.html" if fragment else "lessons/lesson.html"
+        return render(request, template, context, status=422)
     if is_fragment(request):
         db.flush()
-        panel = practice_panel(db=db, learner_id=learner_id, lesson=lesson, q=number)
-        return render(request, "lessons/_practice.html", {"lesson": lesson, "panel": panel})
+        context = practice_view(db=db, learner_id=learner_id, lesson=lesson, page=False, q=number)
+        return render(request, "lessons/_practice.html", context)
     return RedirectResponse(f"/lessons/{lesson.slug}?q={number}#practice", status_code=303)
 
 
