@@ -42,7 +42,9 @@ def check(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    parser = argparse.ArgumentParser(prog="tfpatterns", description="TF Patterns: learn TensorFlow's execution patterns.")
+    parser = argparse.ArgumentParser(
+        prog="tfpatterns", description="TF Patterns: learn TensorFlow's execution patterns."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve_cmd = commands.add_parser("serve", help="migrate the database and run the web server")

@@ -1,13 +1,12 @@
 """Engine and session factory; SQLite gets WAL, foreign keys and a busy timeout."""
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 
 class Base(DeclarativeBase):
@@ -76,18 +75,4 @@ async def request_session(factory: sessionmaker[Session]) -> AsyncIterator[Sessi
     if _wrote(session):
         await run_in_threadpool(_finish, session, commit=True)
     else:
-        session.close()
-
-
-@contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
         session.close()

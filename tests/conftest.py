@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import delete
 
 from app.db import make_engine
 from app.main import create_app
-from app.models import Base
 from app.migrate import upgrade_to_head
+from app.models import Base
 from app.settings import PROJECT_ROOT, Settings
 
 FIXTURE_CONTENT = PROJECT_ROOT / "tests" / "fixtures" / "content"

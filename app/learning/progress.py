@@ -2,7 +2,6 @@
 
 import uuid
 from dataclasses import dataclass, field
-
 from functools import cache
 
 from sqlalchemy import (

@@ -33,7 +33,9 @@ def pick_questions(lesson: Lesson, rng: random.Random, size: int = TEST_SIZE) ->
     return sorted(chosen, key=lambda q: (rank[q.difficulty], position[q.id]))
 
 
-def draw_test(*, db: Session, learner_id: uuid.UUID, lesson: Lesson, rng: random.Random | None = None) -> list[Question]:
+def draw_test(
+    *, db: Session, learner_id: uuid.UUID, lesson: Lesson, rng: random.Random | None = None
+) -> list[Question]:
     """A fresh set of test questions, remembered so that grading knows which were skipped."""
     questions = pick_questions(lesson, rng or random.Random())
     ensure_learner(db=db, learner_id=learner_id)
@@ -68,10 +70,7 @@ def _question_set(lesson: Lesson, answers: Mapping[str, str], asked: Sequence[st
             f"Lesson '{lesson.slug}' has no test question {', '.join(repr(u) for u in unknown)}; "
             f"answer the questions from GET /api/lessons/{lesson.slug}/test."
         )
-    if asked is not None and set(answers) <= set(asked):
-        ids = list(asked)
-    else:
-        ids = list(answers)
+    ids = list(asked) if asked is not None and set(answers) <= set(asked) else list(answers)
     if not ids:
         raise InvalidInput("No answers were sent; answer at least one test question.")
     return [q for qid in ids if (q := lesson.test_question(qid)) is not None]

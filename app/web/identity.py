@@ -3,9 +3,9 @@
 import uuid
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LEARNER_COOKIE = "tfp_learner"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 400

@@ -71,7 +71,7 @@ def test_the_practice_fragment_is_served_for_in_place_updates(client: TestClient
 
 
 def test_finishing_practice_shows_the_summary(client: TestClient):
-    for number, (question_id, choice) in enumerate(
+    for _number, (question_id, choice) in enumerate(
         [("p-one", "A"), ("p-two", "B"), ("p-three", "A"), ("p-four", "D"), ("p-five", "B")], start=1
     ):
         client.post(f"/lessons/{SLUG}/practice/{question_id}", data={"choice": choice})
