@@ -1,7 +1,7 @@
 # The same steps as the README: install into .venv/, then `tfpatterns serve` (which migrates first).
 FROM python:3.11-slim-bookworm
 
-RUN useradd --create-home --uid 10001 tfp
+RUN useradd --create-home --uid 10001 tfp && install -d -o tfp -g tfp /srv/tfpatterns
 WORKDIR /srv/tfpatterns
 COPY --chown=tfp:tfp . .
 USER tfp
