@@ -1,6 +1,8 @@
 """create_app(settings) -> FastAPI: state, middleware, routers, static files."""
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -10,30 +12,51 @@ from app.db import make_engine, make_session_factory
 from app.health import router as health_router
 from app.learning.api import router as learning_api
 from app.learning.pages import router as learning_pages
+from app.runner.client import RunnerUnavailable, make_runner
+from app.runs.api import router as runs_api
 from app.settings import PROJECT_ROOT, Settings
 from app.web.errors import install_error_handlers
 from app.web.identity import LearnerCookieMiddleware
 from app.web.limits import BodySizeLimitMiddleware
+from app.web.ratelimit import RateLimiter
 from app.web.templating import make_templates
 
 logger = logging.getLogger(__name__)
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the runner with the app; if it cannot start, pages and quizzes keep working without it."""
+    runner = app.state.runner
+    if runner is not None and app.state.settings.runner_start:
+        try:
+            await runner.start()
+        except RunnerUnavailable:
+            logger.exception("the code runner did not start; runs will answer 503")
+    yield
+    if runner is not None:
+        await runner.close()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app; the database must already be migrated (`tfpatterns serve` does it)."""
     settings = settings or Settings()
-    app = FastAPI(title="TF Patterns", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(title="TF Patterns", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+                  lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.templates = make_templates()
     app.state.content = ContentStore(settings.content_dir)
     app.state.content.reload()
+    app.state.runner = make_runner(settings)
+    app.state.run_limiter = RateLimiter(f"{settings.runner_rate_per_minute}/minute")
 
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(learning_api)
     app.include_router(learning_pages)
+    app.include_router(runs_api)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
     app.add_middleware(LearnerCookieMiddleware, secret_key=settings.resolved_secret_key(),

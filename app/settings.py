@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     runner_timeout_s: float = 10.0
     runner_memory_mb: int = 2048
     runner_url: str = ""
+    runner_token: str = Field(default="", description="Shared secret between the web tier and remote runners.")
+    runner_queue: int = 16
+    runner_output_bytes: int = 64 * 1024
+    runner_processes: int = 64
+    runner_rate_per_minute: int = 30
+    runner_start: bool = Field(default=True, description="Start the local pool with the web app.")
 
     max_body_bytes: int = 256 * 1024
     secure_cookies: bool = False

@@ -1,0 +1,91 @@
+"""What a run request and its result are, on every wire (web <-> pool <-> zygote, web <-> remote runner)."""
+
+import json
+import struct
+from typing import BinaryIO, Literal
+
+from pydantic import BaseModel, Field
+
+Mode = Literal["eager", "graph"]
+Status = Literal["ok", "error", "timeout", "memory_limit", "output_limit", "crashed"]
+MAX_CODE_BYTES = 64 * 1024
+
+
+class RunRequest(BaseModel):
+    code: str = Field(description="The learner's program, run as if saved to a file and run with python.")
+    mode: Mode = "graph"
+
+
+class CompareRequest(BaseModel):
+    code: str
+
+
+class RunLimits(BaseModel):
+    """Per-run limits, sent with every job so a zygote needs no settings of its own."""
+
+    timeout_s: float = 10.0
+    cpu_s: int = 10
+    memory_mb: int = 2048
+    output_bytes: int = 64 * 1024
+    file_bytes: int = 16 * 1024 * 1024
+    processes: int = 64
+
+
+class RunError(BaseModel):
+    type: str
+    message: str
+    line: int | None = None
+    traceback: str = ""
+
+
+class TraceInfo(BaseModel):
+    signature: str
+    ops: int
+    op_types: dict[str, int]
+    reason: str | None = Field(default=None, description="Why this trace happened, when it can be told.")
+
+
+class FunctionInfo(BaseModel):
+    name: str
+    traces: int
+    signatures: list[str]
+    ops: int
+    op_types: dict[str, int]
+    calls: int = 0
+    first_call_ms: float | None = None
+    later_calls_ms: float | None = Field(default=None, description="Mean time of the calls after the first.")
+    trace_details: list[TraceInfo] = []
+
+
+class RunResult(BaseModel):
+    status: Status
+    mode: Mode
+    stdout: str = ""
+    stderr: str = ""
+    error: RunError | None = None
+    duration_ms: float = 0.0
+    functions: list[FunctionInfo] = []
+
+
+class CompareResult(BaseModel):
+    eager: RunResult
+    graph: RunResult
+
+
+def write_frame(stream: BinaryIO, payload: dict) -> None:  # type: ignore[type-arg]
+    """A length-prefixed JSON frame (the zygote protocol)."""
+    data = json.dumps(payload).encode()
+    stream.write(struct.pack(">I", len(data)) + data)
+    stream.flush()
+
+
+def read_frame(stream: BinaryIO) -> dict | None:  # type: ignore[type-arg]
+    header = stream.read(4)
+    if len(header) < 4:
+        return None
+    (size,) = struct.unpack(">I", header)
+    data = stream.read(size)
+    if len(data) < size:
+        return None
+    result: dict = json.loads(data)  # type: ignore[type-arg]
+    return result

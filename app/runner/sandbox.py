@@ -1,0 +1,142 @@
+"""Isolation of one run, applied in the forked child before any learner code exists.
+
+Layers, each detected on the host rather than assumed (see README.md in this folder):
+- process: a fresh fork per run, its own session, killed with its parent, rlimits (CPU, data,
+  file size, open files, processes), no core dumps, no_new_privs, scrubbed environment;
+- namespaces: private mount, network (no interface up, not even loopback), PID, IPC and UTS
+  namespaces; a private noexec /tmp and /dev/shm; the application's data folders hidden;
+- user: an unprivileged uid/gid per worker slot, which also drops every capability.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import resource
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+SANDBOX_UID_BASE = 61000
+WORKDIR = "/tmp/run"
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(flags), "unshare")
+
+
+def mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    _check(
+        _libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+                    data.encode() if data else None),
+        f"mount {target}",
+    )
+
+
+def prctl(option: int, value: int) -> None:
+    _check(_libc.prctl(option, value, 0, 0, 0), "prctl")
+
+
+@dataclass(frozen=True)
+class Layers:
+    """Which isolation layers this host allows; decided once when a zygote starts."""
+
+    namespaces: bool
+    unprivileged_user: bool
+    hidden_paths: tuple[str, ...] = field(default=())
+
+    def describe(self) -> dict[str, str]:
+        return {
+            "process": "on: fork per run, own session, rlimits (CPU, memory, files, processes), no_new_privs",
+            "namespaces": "on: mount, network (no interfaces), pid, ipc, uts; private noexec /tmp"
+            if self.namespaces else "OFF: the host does not allow unshare(2) (needs root or user namespaces)",
+            "user": f"on: runs as uid {SANDBOX_UID_BASE}+slot, no capabilities"
+            if self.unprivileged_user else "OFF: the runner is not root, so runs keep the runner's own uid",
+            "hidden paths": ", ".join(self.hidden_paths) or "none",
+        }
+
+
+def _probe_namespaces() -> bool:
+    """Can a child unshare the namespaces we use and mount a tmpfs? Tried in a throwaway fork."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID)
+            mount("none", "/", None, MS_REC | MS_PRIVATE)
+            mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1m")
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def detect_layers(hidden_paths: list[str]) -> Layers:
+    existing = tuple(sorted({str(Path(p).resolve()) for p in hidden_paths if p and Path(p).exists()}))
+    return Layers(namespaces=_probe_namespaces(), unprivileged_user=os.geteuid() == 0, hidden_paths=existing)
+
+
+def enter_namespaces(layers: Layers) -> None:
+    """In the run's first child: new namespaces, private mounts, app data hidden. PID ns takes effect for
+    the next fork, whose child becomes PID 1 there: when it exits, everything it left behind is killed."""
+    if not layers.namespaces:
+        return
+    unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID)
+    mount("none", "/", None, MS_REC | MS_PRIVATE)
+    for target, size in (("/tmp", "64m"), ("/dev/shm", "16m")):
+        if os.path.isdir(target):
+            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={size},mode=1777")
+    for path in layers.hidden_paths:
+        if os.path.isdir(path):
+            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=000")
+
+
+def enter_run_process(layers: Layers, slot: int) -> None:
+    """In the process that runs learner code (PID 1 of the new PID namespace when namespaces are on)."""
+    if layers.namespaces:
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        os.sethostname("sandbox") if hasattr(os, "sethostname") else _libc.sethostname(b"sandbox", 7)
+    os.makedirs(WORKDIR, mode=0o700, exist_ok=True)
+    if layers.unprivileged_user:
+        uid = SANDBOX_UID_BASE + slot
+        os.chown(WORKDIR, uid, uid)
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    os.chdir(WORKDIR)
+
+
+def apply_limits(*, cpu_s: int, memory_mb: int, file_bytes: int, processes: int) -> None:
+    """rlimits for the run; memory is RLIMIT_DATA (TensorFlow aborts under a tight RLIMIT_AS)."""
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+    memory = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def die_with_parent() -> None:
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

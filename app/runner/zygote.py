@@ -1,0 +1,219 @@
+"""A warm runner process: imports TensorFlow once, then forks a fresh sandboxed child per run.
+
+The zygote never runs a TensorFlow op itself: a parent whose eager context exists hands its
+children thread pools that deadlock on the first op that uses them (runner-findings.md).
+
+Protocol: length-prefixed JSON frames on stdin (jobs) and stdout (results); the first frame out
+says the zygote is ready and which sandbox layers it could enable. Logs go to stderr.
+
+Per run:  zygote ──fork──> A: setsid, new namespaces ──fork──> B: PID 1 of the new PID namespace,
+          unprivileged uid, rlimits, fds 1/2/3 = stdout/stderr/result pipes ──> harness.run()
+When B exits, the kernel kills everything left in its PID namespace; A mirrors B's exit status.
+"""
+
+import argparse
+import os
+import re
+import select
+import signal
+import sys
+import time
+from typing import Any
+
+SETUP_FAILED = 70
+TRUNCATED = "\n[output truncated: the program printed more than {limit} KB]\n"
+TF_LOG_LINE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|I\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [\w.]+:\d+\] .*)$"
+)
+
+
+def learner_stderr(raw: str) -> str:
+    """stderr without TensorFlow's own C++ info lines (start-up notices), everything else kept."""
+    return "".join(line for line in raw.splitlines(keepends=True) if not TF_LOG_LINE.match(line.rstrip("\n")))
+
+
+def _child(job: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, int]) -> None:
+    """Runs in the forked child; never returns."""
+    from app.runner import harness, sandbox
+
+    try:
+        os.setsid()
+        sandbox.die_with_parent()
+        sandbox.enter_namespaces(layers)
+        if layers.namespaces:
+            inner = os.fork()
+            if inner:
+                for fd in pipes:
+                    os.close(fd)
+                _, status = os.waitpid(inner, 0)
+                if os.WIFSIGNALED(status):
+                    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+                    os.kill(os.getpid(), os.WTERMSIG(status))
+                os._exit(os.waitstatus_to_exitcode(status))
+            sandbox.die_with_parent()
+        limits = job["limits"]
+        sandbox.enter_run_process(layers, slot)
+        sandbox.apply_limits(cpu_s=limits["cpu_s"], memory_mb=limits["memory_mb"],
+                             file_bytes=limits["file_bytes"], processes=limits["processes"])
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        for target, fd in zip((1, 2, 3), pipes, strict=True):
+            os.dup2(fd, target)
+        os.closerange(4, 65536)
+        os.environ.clear()
+        os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": sandbox.WORKDIR, "LANG": "C.UTF-8",
+                           "TMPDIR": sandbox.WORKDIR})
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
+        harness.run(job["code"], job["mode"], 3)
+    except BaseException as error:
+        try:
+            os.write(2, f"runner: could not start the run: {error}\n".encode())
+        finally:
+            os._exit(SETUP_FAILED)
+
+
+def supervise(job: dict[str, Any], layers: Any, slot: int) -> dict[str, Any]:
+    """Fork a child for `job`, collect its output within the limits, and say how it ended."""
+    limits = job["limits"]
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    res_r, res_w = os.pipe()
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        for fd in (out_r, err_r, res_r):
+            os.close(fd)
+        _child(job, layers, slot, (out_w, err_w, res_w))
+    for fd in (out_w, err_w, res_w):
+        os.close(fd)
+
+    buffers: dict[int, bytearray] = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
+    open_fds = set(buffers)
+    deadline = start + limits["timeout_s"]
+    killed_for: str | None = None
+    output_cap = limits["output_bytes"]
+    while open_fds:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            killed_for = "timeout"
+            break
+        ready, _, _ = select.select(list(open_fds), [], [], remaining)
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                open_fds.discard(fd)
+                continue
+            buffers[fd] += chunk
+        if len(buffers[out_r]) + len(buffers[err_r]) > output_cap:
+            killed_for = "output_limit"
+            break
+        if len(buffers[res_r]) > 4 * 1024 * 1024:
+            killed_for = "crashed"
+            break
+    if killed_for:
+        _kill(pid)
+    _, wait_status = os.waitpid(pid, 0)
+    duration = (time.monotonic() - start) * 1000
+    for fd in buffers:
+        os.close(fd)
+    return _result(job, buffers[out_r], buffers[err_r], bytes(buffers[res_r]), wait_status, killed_for,
+                   duration, output_cap)
+
+
+def _kill(pid: int) -> None:
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except ProcessLookupError:
+            pass
+
+
+def _result(job: dict[str, Any], out: bytearray, err: bytearray, report_bytes: bytes, wait_status: int,
+            killed_for: str | None, duration: float, output_cap: int) -> dict[str, Any]:
+    import json
+
+    stdout = out.decode("utf-8", "replace")
+    stderr = learner_stderr(err.decode("utf-8", "replace"))
+    report: dict[str, Any] = {}
+    if report_bytes:
+        try:
+            report = json.loads(report_bytes)
+        except ValueError:
+            report = {}
+    exit_code = os.waitstatus_to_exitcode(wait_status)
+    signal_number = -exit_code if exit_code < 0 else None
+    if killed_for == "output_limit":
+        status = "output_limit"
+        budget = output_cap
+        stdout = stdout[:budget]
+        stderr = stderr[: max(0, budget - len(stdout))]
+        stdout += TRUNCATED.format(limit=output_cap // 1024)
+    elif killed_for == "timeout" or signal_number == signal.SIGXCPU:
+        status = "timeout"
+    elif killed_for == "crashed" or signal_number is not None or (exit_code == SETUP_FAILED and not report):
+        status = "crashed"
+    elif exit_code == 0:
+        status = "ok"
+    else:
+        status = "error"
+
+    error = report.get("error") if isinstance(report.get("error"), dict) else None
+    if status == "timeout":
+        error = {"type": "Timeout", "message": f"The program ran longer than {job['limits']['timeout_s']:g} s "
+                 "(or used that much CPU) and was stopped.", "line": None, "traceback": ""}
+    elif status == "crashed" and error is None:
+        name = signal.Signals(signal_number).name if signal_number else f"exit code {exit_code}"
+        error = {"type": "Crashed", "message": f"The program was killed by {name}.", "line": None,
+                 "traceback": ""}
+    elif status == "error" and error is None:
+        error = {"type": "SystemExit", "message": f"The program exited with code {exit_code}.", "line": None,
+                 "traceback": ""}
+    return {
+        "status": status,
+        "mode": job["mode"],
+        "stdout": stdout,
+        "stderr": stderr,
+        "error": error,
+        "duration_ms": round(duration, 2),
+        "functions": report.get("functions", []) if isinstance(report.get("functions"), list) else [],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A warm TensorFlow runner (spoken to over stdin/stdout).")
+    parser.add_argument("--slot", type=int, default=0)
+    parser.add_argument("--hide", action="append", default=[], help="a folder runs must not see")
+    args = parser.parse_args()
+
+    jobs = os.fdopen(os.dup(0), "rb", buffering=0)
+    replies = os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(2, 1)
+
+    import tensorflow  # noqa: F401  (import only: no op may run in the zygote)
+
+    from app.runner import harness  # noqa: F401
+    from app.runner.protocol import read_frame, write_frame
+    from app.runner.sandbox import detect_layers
+
+    layers = detect_layers(args.hide)
+    write_frame(replies, {"ready": True, "pid": os.getpid(), "layers": layers.describe()})
+    while True:
+        job = read_frame(jobs)
+        if job is None:
+            return
+        try:
+            reply = supervise(job, layers, args.slot)
+        except Exception as error:  # the zygote must survive anything a run does
+            reply = {"status": "crashed", "mode": job.get("mode", "graph"), "stdout": "", "stderr": "",
+                     "error": {"type": "RunnerError", "message": str(error), "line": None, "traceback": ""},
+                     "duration_ms": 0.0, "functions": []}
+        write_frame(replies, reply)
+
+
+if __name__ == "__main__":
+    main()
