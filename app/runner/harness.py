@@ -80,7 +80,7 @@ def _retrace_reason(previous: Any, current: Any) -> str | None:
         if isinstance(old, tf.TensorSpec) and isinstance(new, tf.TensorSpec):
             if old.dtype != new.dtype:
                 reasons.append(f"new dtype ({old.dtype.name} → {new.dtype.name})")
-            elif old.shape != new.shape:
+            if old.shape != new.shape:
                 reasons.append(f"new shape ({old.shape} → {new.shape})")
         elif isinstance(old, tf.TensorSpec) != isinstance(new, tf.TensorSpec):
             reasons.append("a Python value where a tensor was before, or the reverse")
