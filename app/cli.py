@@ -40,6 +40,61 @@ def check(args: argparse.Namespace) -> int:
     return 0 if ok and files else 1
 
 
+def runner_serve(args: argparse.Namespace) -> int:
+    """A runner on its own, for web tiers that set TFP_RUNNER_URL to it."""
+    import uvicorn
+
+    from app.runner.service import create_runner_app
+
+    settings = Settings()
+    if not settings.runner_token:
+        print("error: set TFP_RUNNER_TOKEN to a long random secret; the web tier sends the same value.",
+              file=sys.stderr)
+        return 2
+    uvicorn.run(create_runner_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def runner_doctor(args: argparse.Namespace) -> int:
+    """Start one worker, print the isolation layers it could enable, and run a smoke test in both modes."""
+    import asyncio
+
+    from app.runner.client import LocalRunner
+    from app.runner.protocol import RunRequest
+
+    smoke = (
+        "import tensorflow as tf\n"
+        "@tf.function\n"
+        "def f(x):\n"
+        "    return tf.reduce_sum(tf.matmul(x, x))\n"
+        "print(f(tf.ones([64, 64])).numpy())\n"
+    )
+    settings = Settings(runner_workers=1)
+
+    async def check() -> int:
+        runner = LocalRunner(settings)
+        await runner.start()
+        try:
+            health = await runner.health()
+            print("Sandbox layers on this host:")
+            for layer, state in health["layers"].items():
+                print(f"  {layer:13s} {state}")
+            print(f"Limits per run: {settings.runner_timeout_s:g} s wall, {settings.runner_memory_mb} MB, "
+                  f"{settings.runner_output_bytes // 1024} KB output, {settings.runner_processes} processes")
+            ok = True
+            for mode in ("graph", "eager"):
+                result = await runner.run(RunRequest(code=smoke, mode=mode))
+                good = result.status == "ok" and result.stdout.strip() == "262144.0"
+                ok &= good
+                print(f"Smoke test ({mode}): {result.status}, {result.duration_ms:.0f} ms, "
+                      f"printed {result.stdout.strip()!r} {'(as expected)' if good else '(UNEXPECTED)'}")
+            return 0 if ok else 1
+        finally:
+            await runner.close()
+
+    return asyncio.run(check())
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(
@@ -56,6 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     check_cmd = commands.add_parser("check", help="validate lessons; prints path:line: message per problem")
     check_cmd.add_argument("paths", nargs="*", help="lesson files or folders (default: the content folder)")
     check_cmd.set_defaults(func=check)
+
+    runner_cmd = commands.add_parser("runner", help="the code runner on its own")
+    runner_commands = runner_cmd.add_subparsers(dest="runner_command", required=True)
+    runner_serve_cmd = runner_commands.add_parser("serve", help="serve a runner over HTTP (needs TFP_RUNNER_TOKEN)")
+    runner_serve_cmd.add_argument("--host", default="127.0.0.1")
+    runner_serve_cmd.add_argument("--port", type=int, default=8001)
+    runner_serve_cmd.set_defaults(func=runner_serve)
+    doctor_cmd = runner_commands.add_parser("doctor", help="print which sandbox layers work here; smoke-test")
+    doctor_cmd.set_defaults(func=runner_doctor)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

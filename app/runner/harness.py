@@ -82,8 +82,10 @@ def _retrace_reason(previous: Any, current: Any) -> str | None:
                 reasons.append(f"new dtype ({old.dtype.name} → {new.dtype.name})")
             if old.shape != new.shape:
                 reasons.append(f"new shape ({old.shape} → {new.shape})")
-        elif isinstance(old, tf.TensorSpec) != isinstance(new, tf.TensorSpec):
-            reasons.append("a Python value where a tensor was before, or the reverse")
+        elif isinstance(new, tf.TensorSpec):
+            reasons.append(f"a tensor where the Python value {old!r} was before")
+        elif isinstance(old, tf.TensorSpec):
+            reasons.append(f"the Python value {new!r} where a tensor was before")
         elif old != new:
             reasons.append(f"new Python value ({old!r} → {new!r})")
     return "; ".join(reasons) or None

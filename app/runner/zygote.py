@@ -12,6 +12,7 @@ When B exits, the kernel kills everything left in its PID namespace; A mirrors B
 """
 
 import argparse
+import contextlib
 import os
 import re
 import select
@@ -125,10 +126,8 @@ def supervise(job: dict[str, Any], layers: Any, slot: int) -> dict[str, Any]:
 
 def _kill(pid: int) -> None:
     for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             target()
-        except ProcessLookupError:
-            pass
 
 
 def _result(job: dict[str, Any], out: bytearray, err: bytearray, report_bytes: bytes, wait_status: int,
