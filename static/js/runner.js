@@ -6,7 +6,8 @@
   var article = document.querySelector("article.lesson");
   if (!article) return;
   var lesson = article.getAttribute("data-slug");
-  var blocks = article.querySelectorAll(".lesson-section .code.runnable");
+  // Only the teaching sections: code in practice questions is there to be predicted, not run.
+  var blocks = article.querySelectorAll(".lesson-section:not(.section-practice) .code.runnable");
   if (!blocks.length) return;
 
   function el(tag, attrs, children) {

@@ -28,26 +28,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def serve(folder: Path, **settings: str) -> Iterator[str]:
     """`tfpatterns serve` (which migrates a new database first) on the project's real content."""
-    folder = tmp_path_factory.mktemp("live")
     database_url = f"sqlite:///{folder / 'e2e.sqlite3'}"
     port = free_port()
     env = {**os.environ, "TFP_DATABASE_URL": database_url, "TFP_CONTENT_DIR": str(PROJECT_ROOT / "content"),
-           "TFP_SECRET_KEY": "e2e-secret"}
+           "TFP_SECRET_KEY": "e2e-secret", "TFP_RUNNER_RATE_PER_MINUTE": "1000", **settings}
     log = (folder / "server.log").open("w")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "tfpatterns"), "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    want_runner = settings.get("TFP_RUNNER_WORKERS") != "0"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1):
-                    break
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                    if not want_runner or b'"runner":"ok"' in response.read():
+                        break
+                    time.sleep(0.2)
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the server did not start; see {folder / 'server.log'}") from None
@@ -55,8 +56,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with its local runner pool."""
+    yield from serve(tmp_path_factory.mktemp("live"))
+
+
+@pytest.fixture(scope="session")
+def server_without_runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from serve(tmp_path_factory.mktemp("live-no-runner"), TFP_RUNNER_WORKERS="0")
 
 
 @pytest.fixture(scope="session")
