@@ -74,7 +74,8 @@ class RunnerPool:
         self._closed = False
 
     async def _spawn(self, slot: int) -> Zygote:
-        command = [sys.executable, "-m", "app.runner.zygote", "--slot", str(slot)]
+        command = [sys.executable, "-m", "app.runner.zygote", "--slot", str(slot),
+                   "--memory-mb", str(self.limits.memory_mb), "--processes", str(self.limits.processes)]
         for path in self.hidden_paths:
             command += ["--hide", path]
         process = await asyncio.create_subprocess_exec(
@@ -154,7 +155,10 @@ class RunnerPool:
         self._closed = True
         for zygote in list(self.alive.values()):
             if zygote.process.stdin:
-                zygote.process.stdin.close()
-            zygote.kill()
-            await zygote.process.wait()
+                zygote.process.stdin.close()  # end of jobs: the zygote cleans up and exits
+            try:
+                await asyncio.wait_for(zygote.process.wait(), 3)
+            except TimeoutError:
+                zygote.kill()
+                await zygote.process.wait()
         self.alive.clear()

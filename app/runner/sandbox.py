@@ -5,7 +5,8 @@ Layers, each detected on the host rather than assumed (see README.md in this fol
   file size, open files, processes), no core dumps, no_new_privs, scrubbed environment;
 - namespaces: private mount, network (no interface up, not even loopback), PID, IPC and UTS
   namespaces; a private noexec /tmp and /dev/shm; the application's data folders hidden;
-- user: an unprivileged uid/gid per worker slot, which also drops every capability.
+- user: an unprivileged uid/gid per worker slot, which also drops every capability;
+- cgroups: per worker slot, memory and process-count limits enforced by the kernel.
 """
 
 import ctypes
@@ -64,6 +65,7 @@ class Layers:
     namespaces: bool
     unprivileged_user: bool
     hidden_paths: tuple[str, ...] = field(default=())
+    cgroups: bool = False
 
     def describe(self) -> dict[str, str]:
         return {
@@ -72,6 +74,8 @@ class Layers:
             if self.namespaces else "OFF: the host does not allow unshare(2) (needs root or user namespaces)",
             "user": f"on: runs as uid {SANDBOX_UID_BASE}+slot, no capabilities"
             if self.unprivileged_user else "OFF: the runner is not root, so runs keep the runner's own uid",
+            "cgroups": "on: a memory and a pids cgroup per worker (a run over its memory is killed: memory_limit)"
+            if self.cgroups else "OFF: cgroups are not writable here; memory is limited by RLIMIT_DATA only",
             "hidden paths": ", ".join(self.hidden_paths) or "none",
         }
 
@@ -91,9 +95,10 @@ def _probe_namespaces() -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
-def detect_layers(hidden_paths: list[str]) -> Layers:
+def detect_layers(hidden_paths: list[str], *, cgroups: bool = False) -> Layers:
     existing = tuple(sorted({str(Path(p).resolve()) for p in hidden_paths if p and Path(p).exists()}))
-    return Layers(namespaces=_probe_namespaces(), unprivileged_user=os.geteuid() == 0, hidden_paths=existing)
+    return Layers(namespaces=_probe_namespaces(), unprivileged_user=os.geteuid() == 0, hidden_paths=existing,
+                  cgroups=cgroups)
 
 
 def enter_namespaces(layers: Layers) -> None:
@@ -126,10 +131,22 @@ def enter_run_process(layers: Layers, slot: int) -> None:
     os.chdir(WORKDIR)
 
 
-def apply_limits(*, cpu_s: int, memory_mb: int, file_bytes: int, processes: int) -> None:
-    """rlimits for the run; memory is RLIMIT_DATA (TensorFlow aborts under a tight RLIMIT_AS)."""
+def _data_size() -> int:
+    """Bytes of private data this process already maps (inherited from the zygote)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def apply_limits(*, cpu_s: int, memory_mb: int, file_bytes: int, processes: int, cgroup_memory: bool) -> None:
+    """rlimits for the run. RLIMIT_DATA (not RLIMIT_AS, under which TensorFlow aborts) allows `memory_mb`
+    beyond what the zygote already maps: a single absurd allocation fails at once with an error the
+    learner can read, while the memory cgroup, where there is one, limits the memory really touched."""
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-    memory = memory_mb * 1024 * 1024
+    headroom = 2 if cgroup_memory else 1
+    memory = _data_size() + headroom * memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
@@ -140,3 +157,77 @@ def apply_limits(*, cpu_s: int, memory_mb: int, file_bytes: int, processes: int)
 
 def die_with_parent() -> None:
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class SlotCgroups:
+    """A memory and a pids cgroup for one worker slot, reused by each of its runs (one at a time).
+
+    A run is charged only for the pages it touches, not for the TensorFlow pages it shares with
+    the zygote, and the kernel kills it (SIGKILL) past the limit: that is the `memory_limit` status.
+    Works with cgroup v2 (unified) and v1 (separate memory and pids hierarchies).
+    """
+
+    ROOT = Path("/sys/fs/cgroup")
+
+    def __init__(self, memory: Path, pids: Path, v2: bool) -> None:
+        self.memory = memory
+        self.pids = pids
+        self.v2 = v2
+
+    @classmethod
+    def sweep(cls) -> None:
+        """Remove the cgroups of zygotes that died without cleaning up."""
+        for parent in (cls.ROOT, cls.ROOT / "memory", cls.ROOT / "pids"):
+            for path in parent.glob("tfpatterns-slot-*-*") if parent.is_dir() else ():
+                if not Path(f"/proc/{path.name.rsplit('-', 1)[1]}").exists():
+                    try:
+                        path.rmdir()
+                    except OSError:
+                        pass
+
+    @classmethod
+    def create(cls, slot: int, memory_mb: int, processes: int) -> "SlotCgroups | None":
+        cls.sweep()
+        name = f"tfpatterns-slot-{slot}-{os.getpid()}"
+        v2 = (cls.ROOT / "cgroup.controllers").exists()
+        try:
+            if v2:
+                memory = pids = cls.ROOT / name
+                memory.mkdir(exist_ok=True)
+                (memory / "memory.max").write_text(str(memory_mb * 1024 * 1024))
+                (memory / "memory.swap.max").write_text("0") if (memory / "memory.swap.max").exists() else None
+                (pids / "pids.max").write_text(str(processes))
+            else:
+                memory, pids = cls.ROOT / "memory" / name, cls.ROOT / "pids" / name
+                memory.mkdir(exist_ok=True)
+                pids.mkdir(exist_ok=True)
+                (memory / "memory.limit_in_bytes").write_text(str(memory_mb * 1024 * 1024))
+                (pids / "pids.max").write_text(str(processes))
+        except OSError:
+            return None
+        return cls(memory, pids, v2)
+
+    def attach(self, pid: int) -> None:
+        """Move `pid` (before it forks the run) into this slot's cgroups."""
+        (self.memory / "cgroup.procs").write_text(str(pid))
+        if self.pids != self.memory:
+            (self.pids / "cgroup.procs").write_text(str(pid))
+
+    def oom_kills(self) -> int:
+        """How many processes the kernel has killed in this slot for exceeding its memory limit."""
+        events = self.memory / ("memory.events" if self.v2 else "memory.oom_control")
+        try:
+            for line in events.read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        except OSError:
+            pass
+        return 0
+
+    def remove(self) -> None:
+        for path in {self.memory, self.pids}:
+            try:
+                path.rmdir()
+            except OSError:
+                pass

@@ -34,13 +34,15 @@ def learner_stderr(raw: str) -> str:
     return "".join(line for line in raw.splitlines(keepends=True) if not TF_LOG_LINE.match(line.rstrip("\n")))
 
 
-def _child(job: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, int]) -> None:
+def _child(job: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, int], cgroups: Any) -> None:
     """Runs in the forked child; never returns."""
     from app.runner import harness, sandbox
 
     try:
         os.setsid()
         sandbox.die_with_parent()
+        if cgroups is not None:
+            cgroups.attach(os.getpid())
         sandbox.enter_namespaces(layers)
         if layers.namespaces:
             inner = os.fork()
@@ -49,14 +51,17 @@ def _child(job: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, i
                     os.close(fd)
                 _, status = os.waitpid(inner, 0)
                 if os.WIFSIGNALED(status):
-                    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
-                    os.kill(os.getpid(), os.WTERMSIG(status))
+                    number = os.WTERMSIG(status)
+                    if number not in (signal.SIGKILL, signal.SIGSTOP):
+                        signal.signal(number, signal.SIG_DFL)
+                    os.kill(os.getpid(), number)
                 os._exit(os.waitstatus_to_exitcode(status))
             sandbox.die_with_parent()
         limits = job["limits"]
         sandbox.enter_run_process(layers, slot)
         sandbox.apply_limits(cpu_s=limits["cpu_s"], memory_mb=limits["memory_mb"],
-                             file_bytes=limits["file_bytes"], processes=limits["processes"])
+                             file_bytes=limits["file_bytes"], processes=limits["processes"],
+                             cgroup_memory=cgroups is not None)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         for target, fd in zip((1, 2, 3), pipes, strict=True):
@@ -76,18 +81,19 @@ def _child(job: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, i
             os._exit(SETUP_FAILED)
 
 
-def supervise(job: dict[str, Any], layers: Any, slot: int) -> dict[str, Any]:
+def supervise(job: dict[str, Any], layers: Any, slot: int, cgroups: Any = None) -> dict[str, Any]:
     """Fork a child for `job`, collect its output within the limits, and say how it ended."""
     limits = job["limits"]
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     res_r, res_w = os.pipe()
+    oom_before = cgroups.oom_kills() if cgroups is not None else 0
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
         for fd in (out_r, err_r, res_r):
             os.close(fd)
-        _child(job, layers, slot, (out_w, err_w, res_w))
+        _child(job, layers, slot, (out_w, err_w, res_w), cgroups)
     for fd in (out_w, err_w, res_w):
         os.close(fd)
 
@@ -120,6 +126,8 @@ def supervise(job: dict[str, Any], layers: Any, slot: int) -> dict[str, Any]:
     duration = (time.monotonic() - start) * 1000
     for fd in buffers:
         os.close(fd)
+    if killed_for is None and cgroups is not None and cgroups.oom_kills() > oom_before:
+        killed_for = "memory_limit"
     return _result(job, buffers[out_r], buffers[err_r], bytes(buffers[res_r]), wait_status, killed_for,
                    duration, output_cap)
 
@@ -144,7 +152,9 @@ def _result(job: dict[str, Any], out: bytearray, err: bytearray, report_bytes: b
             report = {}
     exit_code = os.waitstatus_to_exitcode(wait_status)
     signal_number = -exit_code if exit_code < 0 else None
-    if killed_for == "output_limit":
+    if killed_for == "memory_limit":
+        status = "memory_limit"
+    elif killed_for == "output_limit":
         status = "output_limit"
         budget = output_cap
         stdout = stdout[:budget]
@@ -160,7 +170,10 @@ def _result(job: dict[str, Any], out: bytearray, err: bytearray, report_bytes: b
         status = "error"
 
     error = report.get("error") if isinstance(report.get("error"), dict) else None
-    if status == "timeout":
+    if status == "memory_limit":
+        error = {"type": "MemoryLimit", "message": f"The program used more than {job['limits']['memory_mb']} MB "
+                 "of memory and was stopped.", "line": None, "traceback": ""}
+    elif status == "timeout":
         error = {"type": "Timeout", "message": f"The program ran longer than {job['limits']['timeout_s']:g} s "
                  "(or used that much CPU) and was stopped.", "line": None, "traceback": ""}
     elif status == "crashed" and error is None:
@@ -185,6 +198,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="A warm TensorFlow runner (spoken to over stdin/stdout).")
     parser.add_argument("--slot", type=int, default=0)
     parser.add_argument("--hide", action="append", default=[], help="a folder runs must not see")
+    parser.add_argument("--memory-mb", type=int, default=2048)
+    parser.add_argument("--processes", type=int, default=64)
     args = parser.parse_args()
 
     jobs = os.fdopen(os.dup(0), "rb", buffering=0)
@@ -197,16 +212,19 @@ def main() -> None:
 
     from app.runner import harness  # noqa: F401
     from app.runner.protocol import read_frame, write_frame
-    from app.runner.sandbox import detect_layers
+    from app.runner.sandbox import SlotCgroups, detect_layers
 
-    layers = detect_layers(args.hide)
+    cgroups = SlotCgroups.create(args.slot, args.memory_mb, args.processes) if os.geteuid() == 0 else None
+    layers = detect_layers(args.hide, cgroups=cgroups is not None)
     write_frame(replies, {"ready": True, "pid": os.getpid(), "layers": layers.describe()})
     while True:
         job = read_frame(jobs)
         if job is None:
+            if cgroups is not None:
+                cgroups.remove()
             return
         try:
-            reply = supervise(job, layers, args.slot)
+            reply = supervise(job, layers, args.slot, cgroups)
         except Exception as error:  # the zygote must survive anything a run does
             reply = {"status": "crashed", "mode": job.get("mode", "graph"), "stdout": "", "stderr": "",
                      "error": {"type": "RunnerError", "message": str(error), "line": None, "traceback": ""},
