@@ -37,14 +37,12 @@ no lesson to load).
 from __future__ import annotations
 
 import argparse
-import http.client
 import importlib.util
 import os
 import secrets
 import shlex
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,53 +52,29 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/_common.py, also when run from elsewhere
+from _common import (
+    HOST,
+    REQUEST_TIMEOUT_S,
+    Client,
+    SetupError,
+    cpu_seconds,
+    free_port,
+    machine_busy_seconds,
+    own_cpu_seconds,
+    p95,
+    rss_kib,
+    stop,
+    tail,
+    wait_healthy,
+)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
 HEALTH_TIMEOUT_S = 30.0
-REQUEST_TIMEOUT_S = 10.0
 FALLBACK_CONTENT = PROJECT_ROOT / "tests" / "fixtures" / "content"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-class SetupError(Exception):
-    """The benchmark cannot run (no lesson, server does not come up, ...)."""
-
-
-# --------------------------------------------------------------------------------------------- client
-
-
-class Client:
-    """One browser-like client: one keep-alive connection and one cookie jar."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.conn: http.client.HTTPConnection | None = None
-        self.cookies: dict[str, str] = {}
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT_S)
-        headers = {"Accept": "text/html,application/json;q=0.9,*/*;q=0.8"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            self.conn.request("GET", path, headers=headers)
-            response = self.conn.getresponse()
-            body = response.read()
-        except BaseException:
-            self.close()
-            raise
-        for header in response.headers.get_all("set-cookie") or ():
-            name, _, rest = header.partition("=")
-            self.cookies[name.strip()] = rest.split(";", 1)[0].strip()
-        if response.will_close:
-            self.close()
-        return response.status, body
+# ---------------------------------------------------------------------------------------------- load
 
 
 @dataclass
@@ -138,86 +112,6 @@ def load_worker(client: Client, path: str, clock: dict[str, float], go: threadin
         if not ok:
             time.sleep(0.01)  # do not spin on a refusing server
     result.finished = True
-
-
-# ------------------------------------------------------------------------------------------- process
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def rss_kib(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (all its threads), in seconds."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds spent busy by the whole machine (all cores), from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (values + [0] * 8)[:8]
-    return (user + nice + system + irq + softirq + steal) / CLK_TCK
-
-
-def own_cpu_seconds() -> float:
-    times = os.times()
-    return times.user + times.system
-
-
-def wait_healthy(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
-    deadline = time.monotonic() + HEALTH_TIMEOUT_S
-    last = "no answer yet"
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SetupError(f"server exited with status {proc.returncode} before answering /healthz\n"
-                             + tail(log_path))
-        conn = http.client.HTTPConnection(HOST, port, timeout=1.0)
-        try:
-            conn.request("GET", "/healthz")
-            response = conn.getresponse()
-            body = response.read()
-            if response.status == 200 and b'"ok"' in body:
-                return
-            last = f"HTTP {response.status}: {body[:200]!r}"
-        except OSError as error:
-            last = repr(error)
-        finally:
-            conn.close()
-        time.sleep(0.02)
-    raise SetupError(f"server not healthy after {HEALTH_TIMEOUT_S:.0f} s ({last})\n" + tail(log_path))
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        text = path.read_text(errors="replace").splitlines()
-    except OSError:
-        return "(no server log)"
-    return "--- server log (tail) ---\n" + "\n".join(text[-lines:])
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 # --------------------------------------------------------------------------------------------- setup
@@ -276,13 +170,6 @@ class TargetResult:
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds > 0 else 0.0
-
-
-def p95(sorted_values: list[float]) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = max(0, -(-95 * len(sorted_values) // 100) - 1)  # nearest-rank
-    return sorted_values[index]
 
 
 def run_target(name: str, path: str, size: int, clients: list[Client], server_pid: int,
@@ -441,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
                 proc = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
                                         stdout=log, stderr=subprocess.STDOUT)
             try:
-                wait_healthy(proc, port, log_path)
+                wait_healthy(proc, port, log_path, timeout_s=HEALTH_TIMEOUT_S)
                 startup_s = time.perf_counter() - spawned
                 rss_start = rss_kib(proc.pid)
 
