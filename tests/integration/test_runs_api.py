@@ -1,0 +1,121 @@
+"""/api/run around the runner: recording, limits and unavailability (the runner itself: tests/runner)."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app.main import create_app
+from app.runner.client import RunnerBusy, RunnerUnavailable
+from app.runner.protocol import RunRequest, RunResult
+from app.runs.models import RunRecord
+from app.settings import Settings
+
+TRIVIAL = "import tensorflow as tf\nprint(tf.constant(3) + 4)\n"
+
+
+class FakeRunner:
+    """Stands in for the pool: answers at once, or raises what a busy or dead pool raises."""
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.fail = fail
+        self.requests: list[RunRequest] = []
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def health(self) -> dict[str, Any]:
+        return {"status": "down" if self.fail else "ok"}
+
+    async def run(self, request: RunRequest) -> RunResult:
+        self.requests.append(request)
+        if self.fail:
+            raise self.fail
+        status = "error" if "raise" in request.code else "ok"
+        error = {"type": "ValueError", "message": "boom", "line": 1, "traceback": ""} if status == "error" else None
+        return RunResult(status=status, mode=request.mode, stdout="tf.Tensor(7)\n", error=error, duration_ms=41.5)
+
+
+def app_with(settings: Settings, runner: FakeRunner | None, **overrides: Any):
+    app = create_app(settings.model_copy(update=overrides))
+    app.state.runner = runner
+    return app
+
+
+def test_a_run_is_answered_and_recorded_with_its_lesson(settings: Settings):
+    app = app_with(settings, FakeRunner())
+    client = TestClient(app)
+    body = client.post("/api/run", json={"code": TRIVIAL, "mode": "eager", "lesson": "fixture-lesson"}).json()
+    assert (body["status"], body["mode"]) == ("ok", "eager")
+    client.post("/api/run", json={"code": "raise ValueError('boom')"})
+    with app.state.session_factory() as db:
+        records = db.scalars(select(RunRecord).order_by(RunRecord.id)).all()
+    assert [(r.lesson_slug, r.mode, r.status, r.error_type) for r in records] == [
+        ("fixture-lesson", "eager", "ok", None), (None, "graph", "error", "ValueError"),
+    ]
+    assert records[0].duration_ms == 41.5
+    app.state.engine.dispose()
+
+
+def test_compare_runs_both_modes(settings: Settings):
+    runner = FakeRunner()
+    client = TestClient(app_with(settings, runner))
+    body = client.post("/api/run/compare", json={"code": TRIVIAL}).json()
+    assert (body["eager"]["mode"], body["graph"]["mode"]) == ("eager", "graph")
+    assert sorted(r.mode for r in runner.requests) == ["eager", "graph"]
+
+
+def test_code_over_64_kb_is_413(settings: Settings):
+    client = TestClient(app_with(settings, FakeRunner()))
+    response = client.post("/api/run", json={"code": "x = 1\n" * 12_000})
+    assert response.status_code == 413
+    assert "larger than 64 KB" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("body", [{}, {"code": "print(1)", "mode": "fast"}, {"mode": "graph"}])
+def test_a_malformed_run_request_is_422(settings: Settings, body: dict[str, str]):
+    assert TestClient(app_with(settings, FakeRunner())).post("/api/run", json=body).status_code == 422
+
+
+def test_running_too_often_is_429_with_retry_after(settings: Settings):
+    client = TestClient(app_with(settings, FakeRunner(), runner_rate_per_minute=2))
+    assert [client.post("/api/run", json={"code": TRIVIAL}).status_code for _ in range(2)] == [200, 200]
+    response = client.post("/api/run", json={"code": TRIVIAL})
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) >= 1
+    assert "wait" in response.json()["detail"]
+
+
+def test_a_busy_runner_is_503_with_retry_after(settings: Settings):
+    client = TestClient(app_with(settings, FakeRunner(fail=RunnerBusy("full"))))
+    response = client.post("/api/run", json={"code": TRIVIAL})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "2"
+    assert "busy" in response.json()["detail"]
+
+
+def test_a_dead_runner_is_503_and_healthz_says_down(settings: Settings):
+    client = TestClient(app_with(settings, FakeRunner(fail=RunnerUnavailable("gone"))))
+    response = client.post("/api/run", json={"code": TRIVIAL})
+    assert response.status_code == 503
+    assert "unavailable" in response.json()["detail"]
+    assert client.get("/healthz").json()["runner"] == "down"
+    assert client.get("/api/lessons").status_code == 200
+
+
+def test_without_a_runner_runs_are_503_and_quizzes_work(settings: Settings):
+    client = TestClient(app_with(settings, None))
+    assert client.post("/api/run", json={"code": TRIVIAL}).status_code == 503
+    answer = client.post("/api/lessons/fixture-lesson/practice/p-one/answer", json={"choice": "A"})
+    assert answer.json()["correct"] is True
+
+
+def test_the_web_process_never_imports_tensorflow(settings: Settings):
+    import sys
+
+    client = TestClient(app_with(settings, FakeRunner()))
+    client.get("/lessons/fixture-lesson")
+    client.post("/api/run", json={"code": TRIVIAL})
+    assert "tensorflow" not in sys.modules
