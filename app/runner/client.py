@@ -30,21 +30,30 @@ def limits_from(settings: Settings) -> RunLimits:
 
 def hidden_paths(settings: Settings) -> list[str]:
     """Folders a run must not see: the app's data (database, secret key) and home folders."""
+    from pathlib import Path
+
     from sqlalchemy.engine import make_url
 
     paths = [str(PROJECT_ROOT / "data"), "/root", "/home"]
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        from pathlib import Path
-
         paths.append(str(Path(url.database).resolve().parent))
     return paths
+
+
+def kept_paths() -> list[str]:
+    """Folders a run needs even inside hidden ones: Python itself and its packages."""
+    import site
+    import sys
+
+    return [sys.prefix, sys.base_prefix, *site.getsitepackages()]
 
 
 class LocalRunner:
     def __init__(self, settings: Settings) -> None:
         self.pool = RunnerPool(workers=settings.runner_workers, limits=limits_from(settings),
-                               hidden_paths=hidden_paths(settings), max_queue=settings.runner_queue)
+                               hidden_paths=hidden_paths(settings), kept_paths=kept_paths(),
+                               max_queue=settings.runner_queue)
 
     async def start(self) -> None:
         await self.pool.start()

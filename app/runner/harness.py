@@ -140,6 +140,8 @@ def run(code: str, mode: str, result_fd: int) -> None:
     """Run `code` as the file main.py in the current directory; never returns."""
     exit_now = os._exit
     write = os.write
+    getpid = os.getpid
+    owner = os.getpid()
     dumps = json.dumps
     perf_counter = time.perf_counter
     flush_out, flush_err = sys.stdout.flush, sys.stderr.flush
@@ -181,6 +183,12 @@ def run(code: str, mode: str, result_fd: int) -> None:
             "traceback": trimmed,
         }
     elapsed = (perf_counter() - start) * 1000
+    if getpid() != owner:  # a child the program forked: the report is the program's own, not the child's
+        try:
+            flush_out()
+            flush_err()
+        finally:
+            exit_now(status if 0 <= status < 256 else 1)
     try:
         flush_out()
         flush_err()

@@ -21,6 +21,14 @@ logger = logging.getLogger(__name__)
 READY_TIMEOUT_S = 120.0
 ZYGOTE_ENV = {"TF_CPP_MIN_LOG_LEVEL": "1", "TF_ENABLE_ONEDNN_OPTS": "0", "MALLOC_ARENA_MAX": "2",
               "PYTHONDONTWRITEBYTECODE": "1"}
+# Workers get only these from the web process's environment: secrets such as TFP_SECRET_KEY must not
+# even be in their memory, where a run (a fork of the worker) could find them.
+INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH")
+RESPAWN_BACKOFF_S = (1, 2, 5, 10, 30)
+
+
+def worker_env() -> dict[str, str]:
+    return {**{k: os.environ[k] for k in INHERITED_ENV if k in os.environ}, **ZYGOTE_ENV}
 
 
 class RunnerBusy(Exception):
@@ -60,10 +68,12 @@ class Zygote:
 
 
 class RunnerPool:
-    def __init__(self, *, workers: int, limits: RunLimits, hidden_paths: list[str], max_queue: int) -> None:
+    def __init__(self, *, workers: int, limits: RunLimits, hidden_paths: list[str], max_queue: int,
+                 kept_paths: list[str] | None = None) -> None:
         self.size = workers
         self.limits = limits
         self.hidden_paths = hidden_paths
+        self.kept_paths = kept_paths or []
         self.max_queue = max_queue
         self.idle: asyncio.Queue[Zygote] = asyncio.Queue()
         self.waiting = 0
@@ -78,8 +88,10 @@ class RunnerPool:
                    "--memory-mb", str(self.limits.memory_mb), "--processes", str(self.limits.processes)]
         for path in self.hidden_paths:
             command += ["--hide", path]
+        for path in self.kept_paths:
+            command += ["--keep", path]
         process = await asyncio.create_subprocess_exec(
-            *command, cwd=PROJECT_ROOT, env={**os.environ, **ZYGOTE_ENV},
+            *command, cwd=PROJECT_ROOT, env=worker_env(),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         zygote = Zygote(slot=slot, process=process)
@@ -109,10 +121,16 @@ class RunnerPool:
             return
 
         async def respawn() -> None:
-            try:
-                self.idle.put_nowait(await self._spawn(zygote.slot))
-            except RunnerUnavailable:
-                logger.exception("runner worker %d could not be replaced", zygote.slot)
+            attempt = 0
+            while not self._closed:
+                try:
+                    self.idle.put_nowait(await self._spawn(zygote.slot))
+                    return
+                except (RunnerUnavailable, OSError):
+                    delay = RESPAWN_BACKOFF_S[min(attempt, len(RESPAWN_BACKOFF_S) - 1)]
+                    logger.exception("runner worker %d could not be replaced; retrying in %d s", zygote.slot, delay)
+                    attempt += 1
+                    await asyncio.sleep(delay)
 
         task = asyncio.get_running_loop().create_task(respawn())
         self._tasks.add(task)

@@ -79,13 +79,24 @@ def write_frame(stream: BinaryIO, payload: dict) -> None:  # type: ignore[type-a
     stream.flush()
 
 
+def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
+    """`size` bytes, or None at end of stream (a pipe hands over at most its buffer per read)."""
+    data = bytearray()
+    while len(data) < size:
+        chunk = stream.read(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return bytes(data)
+
+
 def read_frame(stream: BinaryIO) -> dict | None:  # type: ignore[type-arg]
-    header = stream.read(4)
-    if len(header) < 4:
+    header = _read_exactly(stream, 4)
+    if header is None:
         return None
     (size,) = struct.unpack(">I", header)
-    data = stream.read(size)
-    if len(data) < size:
+    data = _read_exactly(stream, size)
+    if data is None:
         return None
     result: dict = json.loads(data)  # type: ignore[type-arg]
     return result

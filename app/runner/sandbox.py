@@ -9,6 +9,7 @@ Layers, each detected on the host rather than assumed (see README.md in this fol
 - cgroups: per worker slot, memory and process-count limits enforced by the kernel.
 """
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -26,6 +27,8 @@ MS_RDONLY = 1
 MS_NOSUID = 2
 MS_NODEV = 4
 MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG = 1
@@ -65,6 +68,7 @@ class Layers:
     namespaces: bool
     unprivileged_user: bool
     hidden_paths: tuple[str, ...] = field(default=())
+    kept_paths: tuple[str, ...] = field(default=())
     cgroups: bool = False
 
     def describe(self) -> dict[str, str]:
@@ -77,7 +81,12 @@ class Layers:
             "cgroups": "on: a memory and a pids cgroup per worker (a run over its memory is killed: memory_limit)"
             if self.cgroups else "OFF: cgroups are not writable here; memory is limited by RLIMIT_DATA only",
             "hidden paths": ", ".join(self.hidden_paths) or "none",
+            "kept inside them": ", ".join(k for k in self.kept_paths if self._inside_hidden(k)) or "nothing",
         }
+
+
+    def _inside_hidden(self, path: str) -> bool:
+        return any(Path(path).is_relative_to(hidden) for hidden in self.hidden_paths)
 
 
 def _probe_namespaces() -> bool:
@@ -95,10 +104,12 @@ def _probe_namespaces() -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
-def detect_layers(hidden_paths: list[str], *, cgroups: bool = False) -> Layers:
-    existing = tuple(sorted({str(Path(p).resolve()) for p in hidden_paths if p and Path(p).exists()}))
-    return Layers(namespaces=_probe_namespaces(), unprivileged_user=os.geteuid() == 0, hidden_paths=existing,
-                  cgroups=cgroups)
+def detect_layers(hidden_paths: list[str], kept_paths: list[str], *, cgroups: bool = False) -> Layers:
+    def existing(paths: list[str]) -> tuple[str, ...]:
+        return tuple(sorted({str(Path(p).resolve()) for p in paths if p and Path(p).exists()}))
+
+    return Layers(namespaces=_probe_namespaces(), unprivileged_user=os.geteuid() == 0,
+                  hidden_paths=existing(hidden_paths), kept_paths=existing(kept_paths), cgroups=cgroups)
 
 
 def enter_namespaces(layers: Layers) -> None:
@@ -108,19 +119,42 @@ def enter_namespaces(layers: Layers) -> None:
         return
     unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID)
     mount("none", "/", None, MS_REC | MS_PRIVATE)
-    for target, size in (("/tmp", "64m"), ("/dev/shm", "16m")):
+    # A read-only root: nothing a run writes outside its private tmpfs folders can persist.
+    with contextlib.suppress(OSError):
+        mount("none", "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+    for target, size in (("/tmp", "64m"), ("/dev/shm", "16m"), ("/var/tmp", "1m"), ("/run/lock", "1m")):
         if os.path.isdir(target):
             mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={size},mode=1777")
     for path in layers.hidden_paths:
         if os.path.isdir(path):
-            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=000")
+            _hide(path, [k for k in layers.kept_paths if Path(k).is_relative_to(path)])
+
+
+def _hide(path: str, keep: list[str]) -> None:
+    """Cover `path` with an empty read-only tmpfs, then bring back `keep` (e.g. a Python installation
+    under /root) read-only at the same place. The kept folders are opened before the tmpfs hides them."""
+    handles = [os.open(k, os.O_RDONLY | os.O_DIRECTORY) for k in keep]
+    try:
+        mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+        for kept, handle in zip(keep, handles, strict=True):
+            os.makedirs(kept, mode=0o755, exist_ok=True)
+            mount(f"/proc/self/fd/{handle}", kept, None, MS_BIND | MS_REC)
+            mount("none", kept, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        mount("none", path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    finally:
+        for handle in handles:
+            os.close(handle)
+
+
+def enter_pid_namespace(layers: Layers) -> None:
+    """In PID 1 of the new PID namespace: a /proc that shows only this run, and a neutral hostname."""
+    if layers.namespaces:
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        _libc.sethostname(b"sandbox", 7)
 
 
 def enter_run_process(layers: Layers, slot: int) -> None:
-    """In the process that runs learner code (PID 1 of the new PID namespace when namespaces are on)."""
-    if layers.namespaces:
-        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        os.sethostname("sandbox") if hasattr(os, "sethostname") else _libc.sethostname(b"sandbox", 7)
+    """In the process that runs learner code: its own folder, then the unprivileged user."""
     os.makedirs(WORKDIR, mode=0o700, exist_ok=True)
     if layers.unprivileged_user:
         uid = SANDBOX_UID_BASE + slot
@@ -128,6 +162,7 @@ def enter_run_process(layers: Layers, slot: int) -> None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+        die_with_parent()  # changing uid clears the parent-death signal
     os.chdir(WORKDIR)
 
 
@@ -180,10 +215,8 @@ class SlotCgroups:
         for parent in (cls.ROOT, cls.ROOT / "memory", cls.ROOT / "pids"):
             for path in parent.glob("tfpatterns-slot-*-*") if parent.is_dir() else ():
                 if not Path(f"/proc/{path.name.rsplit('-', 1)[1]}").exists():
-                    try:
+                    with contextlib.suppress(OSError):
                         path.rmdir()
-                    except OSError:
-                        pass
 
     @classmethod
     def create(cls, slot: int, memory_mb: int, processes: int) -> "SlotCgroups | None":
@@ -213,21 +246,26 @@ class SlotCgroups:
         if self.pids != self.memory:
             (self.pids / "cgroup.procs").write_text(str(pid))
 
-    def oom_kills(self) -> int:
-        """How many processes the kernel has killed in this slot for exceeding its memory limit."""
-        events = self.memory / ("memory.events" if self.v2 else "memory.oom_control")
+    def _counter(self, file: str, key: str | None) -> int:
         try:
-            for line in events.read_text().splitlines():
-                key, _, value = line.partition(" ")
-                if key == "oom_kill":
-                    return int(value)
+            text = (self.memory / file).read_text()
         except OSError:
-            pass
+            return 0
+        if key is None:
+            return int(text.strip() or 0)
+        for line in text.splitlines():
+            name, _, value = line.partition(" ")
+            if name == key:
+                return int(value)
         return 0
+
+    def memory_events(self) -> tuple[int, int]:
+        """(processes the kernel killed for exceeding the memory limit, times the limit was hit)."""
+        if self.v2:
+            return self._counter("memory.events", "oom_kill"), self._counter("memory.events", "max")
+        return self._counter("memory.oom_control", "oom_kill"), self._counter("memory.failcnt", None)
 
     def remove(self) -> None:
         for path in {self.memory, self.pids}:
-            try:
+            with contextlib.suppress(OSError):
                 path.rmdir()
-            except OSError:
-                pass

@@ -17,6 +17,7 @@ import os
 import re
 import select
 import signal
+import struct
 import sys
 import time
 from typing import Any
@@ -34,10 +35,41 @@ def learner_stderr(raw: str) -> str:
     return "".join(line for line in raw.splitlines(keepends=True) if not TF_LOG_LINE.match(line.rstrip("\n")))
 
 
-def _child(job: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, int], cgroups: Any) -> None:
-    """Runs in the forked child; never returns."""
+def _exit_like(pid: int, pipes: tuple[int, ...]) -> None:
+    """Process A: wait for B and end the same way (never returns)."""
+    for fd in pipes:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
+    os._exit(os.waitstatus_to_exitcode(status))
+
+
+def _init(pid: int, pipes: tuple[int, ...], status_fd: int) -> None:
+    """Process B, PID 1 of the run's namespace: reap every orphan until the learner's process C ends, then
+    report C's raw wait status to the zygote and exit, which kills whatever C left behind. (PID 1 ignores
+    signals it has no handler for, so the learner's code must not be PID 1: SIGXCPU or a self-kill would
+    do nothing; and PID 1 cannot kill itself to pass a signal on, hence the status pipe.)"""
+    for fd in pipes:
+        os.close(fd)
+    while True:
+        try:
+            done, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            os._exit(SETUP_FAILED)
+        if done == pid:
+            os.write(status_fd, struct.pack(">i", status))
+            os._exit(0)
+
+
+def _child(job: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, int, int], cgroups: Any) -> None:
+    """Runs in the forked child; never returns. With namespaces: A -> B (init) -> C (the learner's code)."""
     from app.runner import harness, sandbox
 
+    output_pipes, status_fd = pipes[:3], pipes[3]
     try:
         os.setsid()
         sandbox.die_with_parent()
@@ -45,18 +77,15 @@ def _child(job: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, i
             cgroups.attach(os.getpid())
         sandbox.enter_namespaces(layers)
         if layers.namespaces:
-            inner = os.fork()
-            if inner:
-                for fd in pipes:
-                    os.close(fd)
-                _, status = os.waitpid(inner, 0)
-                if os.WIFSIGNALED(status):
-                    number = os.WTERMSIG(status)
-                    if number not in (signal.SIGKILL, signal.SIGSTOP):
-                        signal.signal(number, signal.SIG_DFL)
-                    os.kill(os.getpid(), number)
-                os._exit(os.waitstatus_to_exitcode(status))
+            init = os.fork()
+            if init:
+                _exit_like(init, pipes)
             sandbox.die_with_parent()
+            sandbox.enter_pid_namespace(layers)
+            learner = os.fork()
+            if learner:
+                _init(learner, output_pipes, status_fd)
+        sandbox.die_with_parent()
         limits = job["limits"]
         sandbox.enter_run_process(layers, slot)
         sandbox.apply_limits(cpu_s=limits["cpu_s"], memory_mb=limits["memory_mb"],
@@ -64,7 +93,7 @@ def _child(job: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, i
                              cgroup_memory=cgroups is not None)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
-        for target, fd in zip((1, 2, 3), pipes, strict=True):
+        for target, fd in zip((1, 2, 3), output_pipes, strict=True):
             os.dup2(fd, target)
         os.closerange(4, 65536)
         os.environ.clear()
@@ -87,17 +116,19 @@ def supervise(job: dict[str, Any], layers: Any, slot: int, cgroups: Any = None) 
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     res_r, res_w = os.pipe()
-    oom_before = cgroups.oom_kills() if cgroups is not None else 0
+    status_r, status_w = os.pipe()
+    memory_before = cgroups.memory_events() if cgroups is not None else (0, 0)
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        for fd in (out_r, err_r, res_r):
+        for fd in (out_r, err_r, res_r, status_r):
             os.close(fd)
-        _child(job, layers, slot, (out_w, err_w, res_w), cgroups)
-    for fd in (out_w, err_w, res_w):
+        _child(job, layers, slot, (out_w, err_w, res_w, status_w), cgroups)
+    for fd in (out_w, err_w, res_w, status_w):
         os.close(fd)
 
-    buffers: dict[int, bytearray] = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
+    buffers: dict[int, bytearray] = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray(),
+                                     status_r: bytearray()}
     open_fds = set(buffers)
     deadline = start + limits["timeout_s"]
     killed_for: str | None = None
@@ -126,8 +157,14 @@ def supervise(job: dict[str, Any], layers: Any, slot: int, cgroups: Any = None) 
     duration = (time.monotonic() - start) * 1000
     for fd in buffers:
         os.close(fd)
-    if killed_for is None and cgroups is not None and cgroups.oom_kills() > oom_before:
-        killed_for = "memory_limit"
+    if len(buffers[status_r]) == 4:  # the learner's own exit, as reported by the namespace's init
+        (wait_status,) = struct.unpack(">i", bytes(buffers[status_r]))
+    if cgroups is not None and killed_for in (None, "timeout"):
+        kills, hits = cgroups.memory_events()
+        # Reclaim before an OOM kill can take seconds: a run stopped by the clock while pressing
+        # against its memory limit was stopped by memory, and is reported as such.
+        if kills > memory_before[0] or (killed_for == "timeout" and hits > memory_before[1]):
+            killed_for = "memory_limit"
     return _result(job, buffers[out_r], buffers[err_r], bytes(buffers[res_r]), wait_status, killed_for,
                    duration, output_cap)
 
@@ -198,6 +235,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="A warm TensorFlow runner (spoken to over stdin/stdout).")
     parser.add_argument("--slot", type=int, default=0)
     parser.add_argument("--hide", action="append", default=[], help="a folder runs must not see")
+    parser.add_argument("--keep", action="append", default=[], help="a folder inside a hidden one that runs need")
     parser.add_argument("--memory-mb", type=int, default=2048)
     parser.add_argument("--processes", type=int, default=64)
     args = parser.parse_args()
@@ -215,7 +253,7 @@ def main() -> None:
     from app.runner.sandbox import SlotCgroups, detect_layers
 
     cgroups = SlotCgroups.create(args.slot, args.memory_mb, args.processes) if os.geteuid() == 0 else None
-    layers = detect_layers(args.hide, cgroups=cgroups is not None)
+    layers = detect_layers(args.hide, args.keep, cgroups=cgroups is not None)
     write_frame(replies, {"ready": True, "pid": os.getpid(), "layers": layers.describe()})
     while True:
         job = read_frame(jobs)
