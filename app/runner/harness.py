@@ -136,6 +136,25 @@ def _error_line(error: BaseException, frames: list[traceback.FrameSummary], scri
     return frames[-1].lineno if frames else None
 
 
+def warm_up_zygote() -> None:
+    """In the zygote, once: load AutoGraph's converter (its first use costs ~40 ms) without running any
+    TensorFlow op, which would break every child forked afterwards (runner-findings.md)."""
+    tf.autograph.to_code(_warm_up_body)
+
+
+def warm_up() -> None:
+    """In each prepared child, before its code arrives: size TensorFlow's thread pools (only possible
+    before the first op), create the eager context (~30 ms) and trace one function (~45 ms), all off the
+    critical path: most lesson code traces a tf.function, and the first trace in a process is the slow one."""
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    tf.function(_warm_up_body)(tf.constant(1))
+
+
+def _warm_up_body(x: Any) -> Any:
+    return x + 1
+
+
 def run(code: str, mode: str, result_fd: int) -> None:
     """Run `code` as the file main.py in the current directory; never returns."""
     exit_now = os._exit
@@ -146,8 +165,6 @@ def run(code: str, mode: str, result_fd: int) -> None:
     perf_counter = time.perf_counter
     flush_out, flush_err = sys.stdout.flush, sys.stderr.flush
 
-    tf.config.threading.set_intra_op_parallelism_threads(1)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
     if mode == "eager":
         tf.config.run_functions_eagerly(True)
     log = _FunctionLog()

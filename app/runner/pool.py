@@ -85,7 +85,8 @@ class RunnerPool:
 
     async def _spawn(self, slot: int) -> Zygote:
         command = [sys.executable, "-m", "app.runner.zygote", "--slot", str(slot),
-                   "--memory-mb", str(self.limits.memory_mb), "--processes", str(self.limits.processes)]
+                   "--memory-mb", str(self.limits.memory_mb), "--processes", str(self.limits.processes),
+                   "--cpu-s", str(self.limits.cpu_s), "--file-bytes", str(self.limits.file_bytes)]
         for path in self.hidden_paths:
             command += ["--hide", path]
         for path in self.kept_paths:

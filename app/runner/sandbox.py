@@ -32,6 +32,8 @@ MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG = 1
+PR_SET_NAME = 15
+RUN_PROCESS_NAME = b"tfp-run"
 PR_SET_NO_NEW_PRIVS = 38
 SANDBOX_UID_BASE = 61000
 WORKDIR = "/tmp/run"
@@ -188,6 +190,13 @@ def apply_limits(*, cpu_s: int, memory_mb: int, file_bytes: int, processes: int,
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
     prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def name_run_process() -> None:
+    """Name the process that runs learner code (and, by inheritance, anything it forks) in `ps`, so a run's
+    processes can be told from the idle child prepared for the next run."""
+    name = ctypes.create_string_buffer(RUN_PROCESS_NAME)
+    _check(_libc.prctl(PR_SET_NAME, name, 0, 0, 0), "prctl")
 
 
 def die_with_parent() -> None:

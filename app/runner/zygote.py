@@ -20,6 +20,7 @@ import signal
 import struct
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 SETUP_FAILED = 70
@@ -65,8 +66,22 @@ def _init(pid: int, pipes: tuple[int, ...], status_fd: int) -> None:
             os._exit(0)
 
 
-def _child(job: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, int, int], cgroups: Any) -> None:
-    """Runs in the forked child; never returns. With namespaces: A -> B (init) -> C (the learner's code)."""
+def _read_job(fd: int) -> dict[str, Any]:
+    import json
+
+    data = bytearray()
+    while chunk := os.read(fd, 65536):
+        data += chunk
+    if not data:
+        os._exit(0)  # the zygote went away before giving this child a job
+    job: dict[str, Any] = json.loads(data)
+    return job
+
+
+def _child(limits: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, int, int], job_fd: int,
+           cgroups: Any) -> None:
+    """Runs in the forked child; never returns. With namespaces: A -> B (init) -> C (the learner's code).
+    C is set up, sandboxed and warmed up before its job exists, then waits for the job on `job_fd`."""
     from app.runner import harness, sandbox
 
     output_pipes, status_fd = pipes[:3], pipes[3]
@@ -79,18 +94,21 @@ def _child(job: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, i
         if layers.namespaces:
             init = os.fork()
             if init:
-                _exit_like(init, pipes)
+                _exit_like(init, (*pipes, job_fd))
             sandbox.die_with_parent()
             sandbox.enter_pid_namespace(layers)
             learner = os.fork()
             if learner:
+                os.close(job_fd)
                 _init(learner, output_pipes, status_fd)
         sandbox.die_with_parent()
-        limits = job["limits"]
         sandbox.enter_run_process(layers, slot)
         sandbox.apply_limits(cpu_s=limits["cpu_s"], memory_mb=limits["memory_mb"],
                              file_bytes=limits["file_bytes"], processes=limits["processes"],
                              cgroup_memory=cgroups is not None)
+        harness.warm_up()  # its log lines, if any, still go to the zygote's stderr
+        job = _read_job(job_fd)
+        sandbox.name_run_process()
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         for target, fd in zip((1, 2, 3), output_pipes, strict=True):
@@ -110,22 +128,61 @@ def _child(job: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, i
             os._exit(SETUP_FAILED)
 
 
-def supervise(job: dict[str, Any], layers: Any, slot: int, cgroups: Any = None) -> dict[str, Any]:
-    """Fork a child for `job`, collect its output within the limits, and say how it ended."""
-    limits = job["limits"]
+class ChildGone(Exception):
+    """The prepared child died before it got its job."""
+
+
+@dataclass
+class Prepared:
+    """A sandboxed, warmed-up child waiting for its one job."""
+
+    pid: int
+    job_w: int
+    out_r: int
+    err_r: int
+    res_r: int
+    status_r: int
+
+    def discard(self) -> None:
+        _kill(self.pid)
+        os.waitpid(self.pid, 0)
+        for fd in (self.job_w, self.out_r, self.err_r, self.res_r, self.status_r):
+            os.close(fd)
+
+
+def prepare(limits: dict[str, Any], layers: Any, slot: int, cgroups: Any = None) -> Prepared:
+    """Fork the next run's child now, so that the set-up is off the critical path of the next job."""
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     res_r, res_w = os.pipe()
     status_r, status_w = os.pipe()
-    memory_before = cgroups.memory_events() if cgroups is not None else (0, 0)
-    start = time.monotonic()
+    job_r, job_w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        for fd in (out_r, err_r, res_r, status_r):
+        for fd in (out_r, err_r, res_r, status_r, job_w):
             os.close(fd)
-        _child(job, layers, slot, (out_w, err_w, res_w, status_w), cgroups)
-    for fd in (out_w, err_w, res_w, status_w):
+        _child(limits, layers, slot, (out_w, err_w, res_w, status_w), job_r, cgroups)
+    for fd in (out_w, err_w, res_w, status_w, job_r):
         os.close(fd)
+    return Prepared(pid, job_w, out_r, err_r, res_r, status_r)
+
+
+def supervise(job: dict[str, Any], child: Prepared, cgroups: Any = None) -> dict[str, Any]:
+    """Hand `job` to the prepared child, collect its output within the limits, and say how it ended."""
+    import json
+
+    limits = job["limits"]
+    pid, out_r, err_r, res_r, status_r = child.pid, child.out_r, child.err_r, child.res_r, child.status_r
+    memory_before = cgroups.memory_events() if cgroups is not None else (0, 0)
+    start = time.monotonic()
+    payload = json.dumps({"code": job["code"], "mode": job["mode"]}).encode()
+    try:
+        while payload:
+            payload = payload[os.write(child.job_w, payload):]
+    except BrokenPipeError as error:
+        child.discard()
+        raise ChildGone from error
+    os.close(child.job_w)
 
     buffers: dict[int, bytearray] = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray(),
                                      status_r: bytearray()}
@@ -238,6 +295,8 @@ def main() -> None:
     parser.add_argument("--keep", action="append", default=[], help="a folder inside a hidden one that runs need")
     parser.add_argument("--memory-mb", type=int, default=2048)
     parser.add_argument("--processes", type=int, default=64)
+    parser.add_argument("--cpu-s", type=int, default=10)
+    parser.add_argument("--file-bytes", type=int, default=16 * 1024 * 1024)
     args = parser.parse_args()
 
     jobs = os.fdopen(os.dup(0), "rb", buffering=0)
@@ -248,26 +307,37 @@ def main() -> None:
 
     import tensorflow  # noqa: F401  (import only: no op may run in the zygote)
 
-    from app.runner import harness  # noqa: F401
+    from app.runner import harness
+
+    harness.warm_up_zygote()
     from app.runner.protocol import read_frame, write_frame
     from app.runner.sandbox import SlotCgroups, detect_layers
 
     cgroups = SlotCgroups.create(args.slot, args.memory_mb, args.processes) if os.geteuid() == 0 else None
     layers = detect_layers(args.hide, args.keep, cgroups=cgroups is not None)
+    limits = {"cpu_s": args.cpu_s, "memory_mb": args.memory_mb, "file_bytes": args.file_bytes,
+              "processes": args.processes}
+    child = prepare(limits, layers, args.slot, cgroups)
     write_frame(replies, {"ready": True, "pid": os.getpid(), "layers": layers.describe()})
     while True:
         job = read_frame(jobs)
         if job is None:
+            child.discard()
             if cgroups is not None:
                 cgroups.remove()
             return
         try:
-            reply = supervise(job, layers, args.slot, cgroups)
+            try:
+                reply = supervise(job, child, cgroups)
+            except ChildGone:
+                child = prepare(limits, layers, args.slot, cgroups)
+                reply = supervise(job, child, cgroups)
         except Exception as error:  # the zygote must survive anything a run does
             reply = {"status": "crashed", "mode": job.get("mode", "graph"), "stdout": "", "stderr": "",
                      "error": {"type": "RunnerError", "message": str(error), "line": None, "traceback": ""},
                      "duration_ms": 0.0, "functions": []}
         write_frame(replies, reply)
+        child = prepare(limits, layers, args.slot, cgroups)
 
 
 if __name__ == "__main__":

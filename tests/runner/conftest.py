@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.runner.sandbox import SANDBOX_UID_BASE
+from app.runner.sandbox import RUN_PROCESS_NAME, SANDBOX_UID_BASE
 from app.settings import PROJECT_ROOT, Settings
 
 FIXTURE_CONTENT = PROJECT_ROOT / "tests" / "fixtures" / "content"
@@ -82,7 +82,8 @@ class RunnerApp:
 
 
 def sandbox_processes(marker: str, workers: int) -> list[dict[str, Any]]:
-    """Live processes owned by a sandbox uid whose command line contains `marker`."""
+    """Live processes of runs (named tfp-run; not the idle child each worker prepares for its next run),
+    owned by a sandbox uid, whose command line contains `marker`."""
     uids = range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + workers)
     found = []
     for entry in Path("/proc").iterdir():
@@ -90,6 +91,8 @@ def sandbox_processes(marker: str, workers: int) -> list[dict[str, Any]]:
             continue
         try:
             status = (entry / "status").read_text()
+            if (entry / "comm").read_text().strip() != RUN_PROCESS_NAME.decode():
+                continue
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
