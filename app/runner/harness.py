@@ -144,11 +144,12 @@ def warm_up_zygote() -> None:
 
 def warm_up() -> None:
     """In each prepared child, before its code arrives: size TensorFlow's thread pools (only possible
-    before the first op), create the eager context (~30 ms) and trace one function (~45 ms), all off the
-    critical path: most lesson code traces a tf.function, and the first trace in a process is the slow one."""
+    before the first op), then run one op to create the eager context (~30 ms) off the critical path.
+    Tracing a function here too made traced snippets ~8 ms faster but cost ~20 ms of CPU on every run,
+    a quarter of the pool's throughput (bench/runner.py), so it is left to the runs that need it."""
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    tf.function(_warm_up_body)(tf.constant(1))
+    tf.constant(1) + 1
 
 
 def _warm_up_body(x: Any) -> Any:
