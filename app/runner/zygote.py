@@ -6,9 +6,11 @@ children thread pools that deadlock on the first op that uses them (runner-findi
 Protocol: length-prefixed JSON frames on stdin (jobs) and stdout (results); the first frame out
 says the zygote is ready and which sandbox layers it could enable. Logs go to stderr.
 
-Per run:  zygote ──fork──> A: setsid, new namespaces ──fork──> B: PID 1 of the new PID namespace,
-          unprivileged uid, rlimits, fds 1/2/3 = stdout/stderr/result pipes ──> harness.run()
-When B exits, the kernel kills everything left in its PID namespace; A mirrors B's exit status.
+Per run:  zygote ──fork──> A: setsid, cgroups, new namespaces ──fork──> B: PID 1 of the new PID
+          namespace, a tiny init ──fork──> C: unprivileged uid, rlimits, warmed up; waits for its job,
+          then fds 1/2/3 = stdout/stderr/result pipes ──> harness.run()
+C is prepared before its job arrives. When C exits, B reports C's wait status and exits, and the kernel
+kills everything left in the PID namespace.
 """
 
 import argparse
