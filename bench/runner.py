@@ -552,12 +552,26 @@ class MemoryAtRest:
     zygote_pss: list[int]
     zygote_uss: list[int]
     zygote_tf_files: list[int]
+    below: int = 0  # processes below the zygotes at rest (children prepared for the next run, if any)
+    below_pss: int = 0
+    below_uss: int = 0
 
 
 def memory_at_rest(server_pid: int, pool: PoolView) -> MemoryAtRest:
     zygotes = pool.zygotes()
     rollups = [smaps_rollup_kib(pid) or {} for pid in zygotes]
+    table = process_table()
+    kids = children_of(table)
+    stack = [pid for zygote in zygotes for pid in kids.get(zygote, [])]
+    below = []
+    while stack:
+        pid = stack.pop()
+        stack.extend(kids.get(pid, []))
+        if table[pid][1] != "Z" and (rollup := smaps_rollup_kib(pid)) is not None:
+            below.append(rollup)
     return MemoryAtRest(
+        below=len(below), below_pss=sum(r["Pss"] for r in below),
+        below_uss=sum(r.get("Private_Clean", 0) + r.get("Private_Dirty", 0) for r in below),
         web_rss=rss_kib(server_pid),
         web_tf_paths=tensorflow_mappings(server_pid),
         zygotes=zygotes,
@@ -655,7 +669,7 @@ def print_report(args: argparse.Namespace, *, server_cmd: list[str], env_shown: 
     print(f"cold baseline median / trivial run median: {ratio:.1f}x (target >= 30x: "
           f"{'yes' if ratio >= 30 else 'NO'}); cold peak RSS median "
           f"{mib(statistics.median(cold.max_rss_kib)) if cold.max_rss_kib else 'n/a'}")
-    print(f"trivial run, end to end minus server duration_ms (web + HTTP + pool hop): median "
+    print(f"trivial run, end to end minus server duration_ms (web + HTTP + pool hop + wait for a ready worker): median "
           f"{ms(statistics.median(trivial.overhead) if trivial.overhead else None)} ms")
     print(f"tf.function snippet: first call (trace + run) median {ms(function.metric_median('first call'))} ms "
           f"of {ms(function.metric_median('server'))} ms server duration")
@@ -681,6 +695,10 @@ def print_report(args: argparse.Namespace, *, server_cmd: list[str], env_shown: 
           f"PSS sum {mib(sum(rest.zygote_pss))}, USS sum {mib(sum(rest.zygote_uss))} "
           f"(each RSS {', '.join(mib(v) for v in rest.zygote_rss)}; "
           f"TensorFlow files mapped per zygote: {', '.join(map(str, rest.zygote_tf_files))})")
+    if rest.below:
+        print(f"  below the zygotes at rest (children prepared for the next run): {rest.below} processes, PSS sum "
+              f"{mib(rest.below_pss)}, USS sum {mib(rest.below_uss)}; whole pool at rest: PSS "
+              f"{mib(sum(rest.zygote_pss) + rest.below_pss)}, USS {mib(sum(rest.zygote_uss) + rest.below_uss)}")
     if memory.per_run_pss:
         peaks_pss = list(memory.peak_pss_by_run.values())
         peaks_uss = list(memory.peak_uss_by_run.values())
@@ -698,6 +716,8 @@ def print_report(args: argparse.Namespace, *, server_cmd: list[str], env_shown: 
         procs = ", ".join(f"{k}: {v}" for k, v in sorted(memory.processes_per_run.items()))
         print(f"    samples by runs in flight ({flight}); processes per run ({procs}); unreadable "
               f"smaps_rollup {memory.unreadable}")
+        print("    (a run in flight = a direct child of a zygote with its descendants; a child a zygote prepares "
+              "ahead for its next job counts too)")
     else:
         print("  per concurrent run: no sample caught a run in flight")
 

@@ -301,6 +301,10 @@ def main() -> None:
     parser.add_argument("--file-bytes", type=int, default=16 * 1024 * 1024)
     args = parser.parse_args()
 
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) > 1:  # one core per worker: no migrations, and TensorFlow sizes its pools to one core
+        os.sched_setaffinity(0, {cores[args.slot % len(cores)]})
+
     jobs = os.fdopen(os.dup(0), "rb", buffering=0)
     replies = os.fdopen(os.dup(1), "wb")
     null = os.open(os.devnull, os.O_RDONLY)
