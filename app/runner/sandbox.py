@@ -275,6 +275,18 @@ class SlotCgroups:
         return self._counter("memory.oom_control", "oom_kill"), self._counter("memory.failcnt", None)
 
     def remove(self) -> None:
+        """Remove the cgroups once the last process has left them (the processes of a killed run die a
+        moment after its first process is reaped, through their parent-death signals)."""
+        import time
+
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            try:
+                if not (self.memory / "cgroup.procs").read_text().strip():
+                    break
+            except OSError:
+                break
+            time.sleep(0.01)
         for path in {self.memory, self.pids}:
             with contextlib.suppress(OSError):
                 path.rmdir()

@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from app.runner.protocol import read_frame, write_frame
+
 SETUP_FAILED = 70
 TRUNCATED = "\n[output truncated: the program printed more than {limit} KB]\n"
 TF_LOG_LINE = re.compile(
@@ -316,34 +318,56 @@ def main() -> None:
     from app.runner import harness
 
     harness.warm_up_zygote()
-    from app.runner.protocol import read_frame, write_frame
     from app.runner.sandbox import SlotCgroups, detect_layers
 
     cgroups = SlotCgroups.create(args.slot, args.memory_mb, args.processes) if os.geteuid() == 0 else None
     layers = detect_layers(args.hide, args.keep, cgroups=cgroups is not None)
     limits = {"cpu_s": args.cpu_s, "memory_mb": args.memory_mb, "file_bytes": args.file_bytes,
               "processes": args.processes}
-    child = prepare(limits, layers, args.slot, cgroups)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit through Worker.close()
+    worker = Worker(limits, layers, args.slot, cgroups)
     write_frame(replies, {"ready": True, "pid": os.getpid(), "layers": layers.describe()})
-    while True:
-        job = read_frame(jobs)
-        if job is None:
-            child.discard()
-            if cgroups is not None:
-                cgroups.remove()
-            return
+    try:
+        worker.serve(jobs, replies)
+    finally:
+        worker.close()
+
+
+class Worker:
+    """The zygote's job loop: always one prepared child, handed the next job."""
+
+    def __init__(self, limits: dict[str, Any], layers: Any, slot: int, cgroups: Any) -> None:
+        self.limits, self.layers, self.slot, self.cgroups = limits, layers, slot, cgroups
+        self.child: Prepared | None = None
+        self.child = self.prepare()
+
+    def prepare(self) -> Prepared:
+        return prepare(self.limits, self.layers, self.slot, self.cgroups)
+
+    def run(self, job: dict[str, Any]) -> dict[str, Any]:
+        assert self.child is not None
+        child, self.child = self.child, None
         try:
             try:
-                reply = supervise(job, child, cgroups)
+                return supervise(job, child, self.cgroups)
             except ChildGone:
-                child = prepare(limits, layers, args.slot, cgroups)
-                reply = supervise(job, child, cgroups)
+                return supervise(job, self.prepare(), self.cgroups)
         except Exception as error:  # the zygote must survive anything a run does
-            reply = {"status": "crashed", "mode": job.get("mode", "graph"), "stdout": "", "stderr": "",
-                     "error": {"type": "RunnerError", "message": str(error), "line": None, "traceback": ""},
-                     "duration_ms": 0.0, "functions": []}
-        write_frame(replies, reply)
-        child = prepare(limits, layers, args.slot, cgroups)
+            return {"status": "crashed", "mode": job.get("mode", "graph"), "stdout": "", "stderr": "",
+                    "error": {"type": "RunnerError", "message": str(error), "line": None, "traceback": ""},
+                    "duration_ms": 0.0, "functions": []}
+
+    def serve(self, jobs: Any, replies: Any) -> None:
+        """Answer jobs until stdin closes."""
+        while (job := read_frame(jobs)) is not None:
+            write_frame(replies, self.run(job))
+            self.child = self.prepare()
+
+    def close(self) -> None:
+        if self.child is not None:
+            self.child.discard()
+        if self.cgroups is not None:
+            self.cgroups.remove()
 
 
 if __name__ == "__main__":
