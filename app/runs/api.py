@@ -37,8 +37,9 @@ async def _run(request: Request, learner_id: LearnerId, body: RunIn) -> RunResul
     except RunnerUnavailable as error:
         raise HTTPException(503, "The code runner is unavailable right now; reading and quizzes still work.",
                             headers={"Retry-After": "10"}) from error
+    lesson = body.lesson if body.lesson and request.app.state.content.library.get(body.lesson) else None
     async for db in request_session(request.app.state.session_factory):
-        await run_in_threadpool(record_run, db=db, learner_id=learner_id, lesson_slug=body.lesson, result=result)
+        await run_in_threadpool(record_run, db=db, learner_id=learner_id, lesson_slug=lesson, result=result)
     return result
 
 

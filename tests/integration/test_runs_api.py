@@ -59,6 +59,14 @@ def test_a_run_is_answered_and_recorded_with_its_lesson(settings: Settings):
     app.state.engine.dispose()
 
 
+def test_a_run_naming_an_unknown_lesson_is_recorded_without_one(settings: Settings):
+    app = app_with(settings, FakeRunner())
+    TestClient(app).post("/api/run", json={"code": TRIVIAL, "lesson": "no-such-lesson"})
+    with app.state.session_factory() as db:
+        assert [r.lesson_slug for r in db.scalars(select(RunRecord))] == [None]
+    app.state.engine.dispose()
+
+
 def test_compare_runs_both_modes(settings: Settings):
     runner = FakeRunner()
     client = TestClient(app_with(settings, runner))
