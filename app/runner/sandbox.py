@@ -12,6 +12,7 @@ Layers, each detected on the host rather than assumed (see README.md in this fol
 import contextlib
 import ctypes
 import ctypes.util
+import logging
 import os
 import resource
 import signal
@@ -38,6 +39,7 @@ PR_SET_NO_NEW_PRIVS = 38
 SANDBOX_UID_BASE = 61000
 WORKDIR = "/tmp/run"
 
+logger = logging.getLogger(__name__)
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 
 
@@ -177,18 +179,22 @@ def _data_size() -> int:
     return 0
 
 
-def apply_limits(*, cpu_s: int, memory_mb: int, file_bytes: int, processes: int, cgroup_memory: bool) -> None:
+def apply_limits(*, cpu_s: int, memory_mb: int, file_bytes: int, processes: int, in_cgroups: bool) -> None:
     """rlimits for the run. RLIMIT_DATA (not RLIMIT_AS, under which TensorFlow aborts) allows `memory_mb`
     beyond what the zygote already maps: a single absurd allocation fails at once with an error the
     learner can read, while the memory cgroup, where there is one, limits the memory really touched."""
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-    headroom = 2 if cgroup_memory else 1
+    headroom = 2 if in_cgroups else 1
     memory = _data_size() + headroom * memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    # RLIMIT_NPROC counts every process and thread of the uid on the whole host: another runner or pool
+    # using the same sandbox uid would make TensorFlow's thread creation fail (an abort) in this run.
+    # With cgroups, the slot's pids cgroup counts exactly this worker's processes, so it is used alone.
+    if not in_cgroups:
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
     prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
@@ -245,7 +251,8 @@ class SlotCgroups:
                 pids.mkdir(exist_ok=True)
                 (memory / "memory.limit_in_bytes").write_text(str(memory_mb * 1024 * 1024))
                 (pids / "pids.max").write_text(str(processes))
-        except OSError:
+        except OSError as error:
+            logger.warning("cgroups are off for worker %d: %s", slot, error)
             return None
         return cls(memory, pids, v2)
 

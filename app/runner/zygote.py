@@ -15,6 +15,7 @@ kills everything left in the PID namespace.
 
 import argparse
 import contextlib
+import logging
 import os
 import re
 import select
@@ -109,7 +110,7 @@ def _child(limits: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int
         sandbox.enter_run_process(layers, slot)
         sandbox.apply_limits(cpu_s=limits["cpu_s"], memory_mb=limits["memory_mb"],
                              file_bytes=limits["file_bytes"], processes=limits["processes"],
-                             cgroup_memory=cgroups is not None)
+                             in_cgroups=cgroups is not None)
         harness.warm_up()  # its log lines, if any, still go to the zygote's stderr
         job = _read_job(job_fd)
         sandbox.name_run_process()
@@ -302,6 +303,7 @@ def main() -> None:
     parser.add_argument("--cpu-s", type=int, default=10)
     parser.add_argument("--file-bytes", type=int, default=16 * 1024 * 1024)
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format=f"%(levelname)s runner worker {args.slot}: %(message)s")
 
     cores = sorted(os.sched_getaffinity(0))
     if len(cores) > 1:  # one core per worker: no migrations, and TensorFlow sizes its pools to one core

@@ -421,3 +421,40 @@ def test_a_second_run_finds_nothing_the_first_left_behind(runner: RunnerApp):
         )
         assert second["stdout"] == "['run'] [] ['main.py']\n"
     assert wait_until(lambda: not runner.sandbox_processes(), 2)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="runs keep the runner's uid when it is not root")
+def test_another_process_with_many_threads_under_the_sandbox_uid_does_not_break_runs(runner: RunnerApp):
+    # A second runner on the host, or another pool's run, uses the same sandbox uids. A per-uid process
+    # limit counts them all, and TensorFlow aborts when it cannot start its threads.
+    import threading
+
+    from app.runner.sandbox import SANDBOX_UID_BASE
+
+    holders = []
+    for uid in range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + runner.settings.runner_workers):
+        ready_r, ready_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the holder: 70 threads under this sandbox uid, until the test kills it
+            try:
+                os.setgid(uid)
+                os.setuid(uid)
+                for _ in range(70):
+                    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+                os.write(ready_w, b"x")
+                time.sleep(60)
+            finally:
+                os._exit(0)
+        os.close(ready_w)
+        assert os.read(ready_r, 1) == b"x"
+        os.close(ready_r)
+        holders.append(pid)
+    try:
+        for _ in range(2 * runner.settings.runner_workers):
+            result = runner.run_ok("import tensorflow as tf\n@tf.function\ndef f(x):\n    return x * 2\n"
+                                   "print(f(tf.constant(21)).numpy())\n")
+            assert result["stdout"] == "42\n"
+    finally:
+        for pid in holders:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
