@@ -6,15 +6,15 @@ and replaced in the background; the job it had is reported as crashed.
 """
 
 import asyncio
+import json
 import logging
 import os
-import struct
 import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.runner.protocol import RunLimits, RunRequest, RunResult
+from app.runner.protocol import FRAME_HEADER, RunLimits, RunRequest, RunResult, encode_frame
 from app.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
@@ -46,19 +46,13 @@ class Zygote:
     layers: dict[str, str] = field(default_factory=dict)
 
     async def send(self, payload: dict[str, Any]) -> None:
-        import json
-
-        data = json.dumps(payload).encode()
         assert self.process.stdin is not None
-        self.process.stdin.write(struct.pack(">I", len(data)) + data)
+        self.process.stdin.write(encode_frame(payload))
         await self.process.stdin.drain()
 
     async def receive(self) -> dict[str, Any]:
-        import json
-
         assert self.process.stdout is not None
-        header = await self.process.stdout.readexactly(4)
-        (size,) = struct.unpack(">I", header)
+        (size,) = FRAME_HEADER.unpack(await self.process.stdout.readexactly(FRAME_HEADER.size))
         result: dict[str, Any] = json.loads(await self.process.stdout.readexactly(size))
         return result
 

@@ -72,10 +72,17 @@ class CompareResult(BaseModel):
     graph: RunResult
 
 
-def write_frame(stream: BinaryIO, payload: dict) -> None:  # type: ignore[type-arg]
-    """A length-prefixed JSON frame (the zygote protocol)."""
+FRAME_HEADER = struct.Struct(">I")
+
+
+def encode_frame(payload: dict) -> bytes:  # type: ignore[type-arg]
+    """A length-prefixed JSON frame: the zygote protocol, spoken by zygote.py and (async) by pool.py."""
     data = json.dumps(payload).encode()
-    stream.write(struct.pack(">I", len(data)) + data)
+    return FRAME_HEADER.pack(len(data)) + data
+
+
+def write_frame(stream: BinaryIO, payload: dict) -> None:  # type: ignore[type-arg]
+    stream.write(encode_frame(payload))
     stream.flush()
 
 
@@ -91,10 +98,10 @@ def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
 
 
 def read_frame(stream: BinaryIO) -> dict | None:  # type: ignore[type-arg]
-    header = _read_exactly(stream, 4)
+    header = _read_exactly(stream, FRAME_HEADER.size)
     if header is None:
         return None
-    (size,) = struct.unpack(">I", header)
+    (size,) = FRAME_HEADER.unpack(header)
     data = _read_exactly(stream, size)
     if data is None:
         return None

@@ -4,7 +4,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import InvalidInput, NotFound
@@ -80,6 +80,3 @@ def install_error_handlers(app: FastAPI) -> None:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(request, 500, "Something went wrong on our side. Your progress is safe; try again.")
 
-
-def html_response(content: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(content, status_code=status)
