@@ -4,8 +4,12 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.content.schema import Lesson
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -22,10 +26,11 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
-    """Validate lessons; print `path:line: message` per problem; non-zero exit on any."""
+    """Validate lessons, then run their code in the sandbox; `path:line: message` per problem, non-zero on any."""
     from app.content.library import lesson_files, load_library
 
-    paths = [Path(p) for p in args.paths] or [Settings().content_dir]
+    settings = Settings()
+    paths = [Path(p) for p in args.paths] or [settings.content_dir]
     missing = [p for p in paths if not p.exists()]
     for path in missing:
         print(f"{path}:1: no such file or folder", file=sys.stderr)
@@ -34,10 +39,72 @@ def check(args: argparse.Namespace) -> int:
     library = load_library(p for p in paths if p.exists())
     for problem in library.problems:
         print(problem)
-    ok = not library.problems and not missing
-    print(f"{len(files)} lesson file(s) checked, {len(library.lessons)} valid, "
-          f"{len(library.problems)} problem(s).", file=sys.stderr)
-    return 0 if ok and files else 1
+    problems = len(library.problems)
+    print(f"{len(files)} lesson file(s) read, {len(library.lessons)} valid, {problems} structural problem(s).",
+          file=sys.stderr)
+    if not args.no_run and library.lessons:
+        ran = run_lessons(settings, library.in_catalog_order())
+        if ran is None:
+            return 2
+        problems += ran
+    return 0 if not problems and not missing and files else 1
+
+
+def run_lessons(settings: Settings, lessons: list["Lesson"]) -> int | None:
+    """Run every example and predict-the-output question; print problems; the number found (None: no runner)."""
+    import asyncio
+    import time
+
+    from app.content.verified import Verification, update_record
+    from app.content.verify import LessonReport, programs, verify_lessons
+    from app.runner.client import RunnerUnavailable, make_runner
+
+    runner = make_runner(settings)
+    if runner is None:
+        print("error: running lesson code needs a runner: set TFP_RUNNER_WORKERS to 1 or more (or TFP_RUNNER_URL),"
+              " or pass --no-run to check structure only", file=sys.stderr)
+        return None
+    logging.getLogger("app.runner").setLevel(logging.WARNING)
+    content_dir = settings.content_dir.resolve()
+
+    def report(done: LessonReport) -> None:
+        for problem in done.problems:
+            print(problem, flush=True)
+        verdict = "all outputs match" if not done.problems else f"{len(done.problems)} problem(s)"
+        print(f"  {done.lesson.path}: {done.programs} programs, {verdict} ({done.seconds:.1f} s)",
+              file=sys.stderr, flush=True)
+
+    async def run() -> tuple[list[LessonReport], str]:
+        started = time.monotonic()
+        await runner.start()
+        try:
+            tensorflow = str((await runner.health()).get("tensorflow") or "unknown")
+            workers = max(1, settings.runner_workers)
+            total = sum(len(programs(lesson)) for lesson in lessons)
+            print(f"Running {total} programs from {len(lessons)} lesson(s) on {workers} sandboxed worker(s), "
+                  f"TensorFlow {tensorflow} (start-up {time.monotonic() - started:.1f} s)", file=sys.stderr)
+            return await verify_lessons(lessons, runner, concurrency=2 * workers, on_lesson=report), tensorflow
+        finally:
+            await runner.close()
+
+    started = time.monotonic()
+    try:
+        reports, tensorflow = asyncio.run(run())
+    except RunnerUnavailable as error:
+        print(f"error: the code runner did not start: {error}; try `tfpatterns runner doctor`", file=sys.stderr)
+        return None
+    found = sum(len(done.problems) for done in reports)
+    passed = {done.lesson.slug: Verification(done.lesson.fingerprint, tensorflow)
+              for done in reports if not done.problems and in_folder(Path(done.lesson.path), content_dir)}
+    if passed and tensorflow != "unknown":
+        update_record(content_dir, passed)
+    print(f"Ran {sum(done.programs for done in reports)} programs in {time.monotonic() - started:.1f} s: "
+          f"{found} output problem(s).", file=sys.stderr)
+    return found
+
+
+def in_folder(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder)
 
 
 def runner_serve(args: argparse.Namespace) -> int:
@@ -108,8 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument("--reload", action="store_true", help="restart on code changes (development)")
     serve_cmd.set_defaults(func=serve)
 
-    check_cmd = commands.add_parser("check", help="validate lessons; prints path:line: message per problem")
+    check_cmd = commands.add_parser(
+        "check", help="validate lessons and run their code; prints path:line: message per problem")
     check_cmd.add_argument("paths", nargs="*", help="lesson files or folders (default: the content folder)")
+    check_cmd.add_argument("--no-run", action="store_true",
+                           help="check structure only; do not run the lessons' code in the sandbox")
     check_cmd.set_defaults(func=check)
 
     runner_cmd = commands.add_parser("runner", help="the code runner on its own")

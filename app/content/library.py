@@ -61,6 +61,18 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def broken_lesson_links(library: Library) -> list[Problem]:
+    """Links to /lessons/<slug> where no lesson has that slug."""
+    problems = []
+    for lesson in library.lessons.values():
+        for line, href in lesson.links:
+            if href.startswith("/lessons/"):
+                slug = href.removeprefix("/lessons/").split("#", 1)[0].split("?", 1)[0].strip("/")
+                if slug.split("/", 1)[0] not in library.lessons:
+                    problems.append(Problem(lesson.path, line, f"link to '{href}': there is no lesson '{slug}'"))
+    return problems
+
+
 def load_library(paths: Iterable[Path]) -> Library:
     """Parse every lesson file; a broken file is reported and left out, never fatal."""
     library = Library()
@@ -92,6 +104,7 @@ def load_library(paths: Iterable[Path]) -> Library:
         for question in (*lesson.practice, *lesson.test_bank):
             question_owner[question.id] = (shown, question.line)
         library.lessons[lesson.slug] = lesson
+    library.problems.extend(broken_lesson_links(library))
     for problem in library.problems:
         logger.warning("lesson left out: %s", problem)
     return library

@@ -21,6 +21,7 @@ from app.content.schema import (
     DIFFICULTIES,
     PRACTICE_SIZE,
     QUESTION_SECTIONS,
+    REQUIRED_FRONT_MATTER,
     REQUIRED_SECTIONS,
     TEST_SIZE,
     Choice,
@@ -37,6 +38,10 @@ CHECKBOX_RE = re.compile(r"^\[(?P<mark>[ xX])\]\s*(?P<text>.*)$", re.DOTALL)
 LIST_MARKER_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s?")
 FIELD_RE = re.compile(r"^(?P<label>Solution|Answer|Quick check|Hint|Common mistakes):\s*(?P<rest>.*)$")
 NOTE_LABELS = ("Time cost", "Space cost", "Common mistake", "When to use")
+PROSE_WORDS_PER_MINUTE = 200
+CODE_LINES_PER_MINUTE = 15
+MINUTES_TOLERANCE = 2.0  # `minutes` may be up to this factor away from the estimate
+ANCHOR_RE = re.compile(r'\bid="([^"]+)"')
 FRONT_MATTER_KEYS = tuple(FrontMatter.model_fields)
 
 
@@ -77,6 +82,7 @@ class _Parser:
     problems: list[Problem] = field(default_factory=list)
     body_lines: list[str] = field(default_factory=list)
     body_offset: int = 0
+    minutes_line: int = 1
 
     def problem(self, body_line: int | None, message: str, *, file_line: int | None = None) -> None:
         line = file_line if file_line is not None else self.body_offset + (body_line or 0) + 1
@@ -125,7 +131,7 @@ class _Parser:
                 hint = f" (did you mean '{close[0]}'?)" if close else f"; allowed: {', '.join(FRONT_MATTER_KEYS)}"
                 self.problem(None, f"unknown front-matter key '{key}'{hint}", file_line=key_line(key))
                 ok = False
-        for key in FRONT_MATTER_KEYS:
+        for key in REQUIRED_FRONT_MATTER:
             if key not in data:
                 self.problem(None, f"front matter is missing '{key}'", file_line=1)
                 ok = False
@@ -145,8 +151,9 @@ class _Parser:
                 None, f"slug '{meta.slug}' must be lowercase letters, digits and hyphens",
                 file_line=key_line("slug"),
             )
+        self.minutes_line = key_line("minutes")
         if meta.minutes <= 0:
-            self.problem(None, "minutes must be a positive whole number", file_line=key_line("minutes"))
+            self.problem(None, "minutes must be a positive whole number", file_line=self.minutes_line)
         if not meta.title.strip():
             self.problem(None, "title must not be empty", file_line=key_line("title"))
         return meta
@@ -221,7 +228,7 @@ class _Parser:
                 self.problem(last_line, f"missing section '## {title}'")
         return found
 
-    def code_pair(self, blocks: list[Block], what: str, line: int) -> tuple[str, str] | None:
+    def code_pair(self, blocks: list[Block], what: str, line: int) -> tuple[str, str, int] | None:
         """The first python block and the output block that follows it."""
         code_index = next(
             (i for i, b in enumerate(blocks) if b.kind == "fence" and b.fence_language == "python"), None
@@ -235,7 +242,8 @@ class _Parser:
         if output is None:
             self.problem(blocks[code_index].start, f"{what} has no ```output block after its code")
             return None
-        return blocks[code_index].tokens[0].content, output.tokens[0].content
+        # the file line of the output's first line (the one after the ```output fence)
+        return blocks[code_index].tokens[0].content, output.tokens[0].content, self.body_offset + output.start + 2
 
     def examples(self, heading: Block, blocks: list[Block]) -> list[Example]:
         _, parts = self.split_by_heading(blocks, "h3")
@@ -246,10 +254,10 @@ class _Parser:
             description = example_heading.heading_text
             pair = self.code_pair(content, f"example '{description}'", example_heading.start)
             if pair:
-                code, output = pair
+                code, output, output_line = pair
                 examples.append(
                     Example(description=description, code=code, output=output,
-                            line=self.body_offset + example_heading.start + 1)
+                            line=self.body_offset + example_heading.start + 1, output_line=output_line)
                 )
         return examples
 
@@ -263,8 +271,46 @@ class _Parser:
             return None
         return Example(
             description=self.source(description.start, description.end),
-            code=pair[0], output=pair[1], line=self.body_offset + heading.start + 1,
+            code=pair[0], output=pair[1], line=self.body_offset + heading.start + 1, output_line=pair[2],
         )
+
+    def links(self, blocks: list[Block]) -> list[tuple[int, str]]:
+        """(file line, href) of every Markdown link in these blocks."""
+        found = []
+        for block in blocks:
+            for token in block.tokens:
+                for child in token.children or ():
+                    if child.type == "link_open":
+                        start = token.map[0] if token.map else block.start
+                        found.append((self.body_offset + start + 1, str(child.attrGet("href") or "")))
+        return found
+
+    def check_links(self, links: list[tuple[int, str]], anchors: set[str]) -> None:
+        for line, href in links:
+            if href.startswith("#") and href[1:] not in anchors:
+                self.problem(None, f"link to '{href}': this page has no such anchor", file_line=line)
+            elif not re.match(r"^(?:[a-z][a-z0-9+.-]*:|/|#)", href):
+                self.problem(None, f"link to '{href}': link to another lesson as /lessons/<slug>",
+                             file_line=line)
+
+    def check_minutes(self, meta: FrontMatter, found: dict[str, tuple[Block, list[Block]]]) -> None:
+        """Flag a `minutes` far from what reading the page and doing the practice would take."""
+        words = code_lines = 0
+        for title, (_, content) in found.items():
+            if title == "Test":  # learners see ten of these, after the lesson; not reading time
+                continue
+            for block in content:
+                for token in block.tokens:
+                    if token.type == "fence":
+                        code_lines += token.content.count("\n")
+                    elif token.type == "inline":
+                        words += len(token.content.split())
+        estimate = words / PROSE_WORDS_PER_MINUTE + code_lines / CODE_LINES_PER_MINUTE
+        rounded = max(1, round(estimate))
+        if not rounded / MINUTES_TOLERANCE <= meta.minutes <= rounded * MINUTES_TOLERANCE:
+            self.problem(None, f"minutes is {meta.minutes}, but reading this lesson and its practice takes about "
+                         f"{rounded} ({words} words at {PROSE_WORDS_PER_MINUTE}/min, {code_lines} code lines at "
+                         f"{CODE_LINES_PER_MINUTE}/min); set minutes near {rounded}", file_line=self.minutes_line)
 
     def check_prose_sections(self, found: dict[str, tuple[Block, list[Block]]]) -> None:
         if "Introduction" in found:
@@ -338,9 +384,21 @@ class _Parser:
             key = CHOICE_KEYS[n] if n < len(CHOICE_KEYS) else str(n + 1)
             if box["mark"] in "xX":
                 correct.append(key)
-            choices.append(Choice(key=key, text=text, html=render.render_inline(text)))
+            output = option_output(text)
+            html = render.render_block(text) if output is not None else render.render_inline(text)
+            choices.append(Choice(key=key, text=text, html=html, output=output))
         if len(choices) != len(CHOICE_KEYS):
             self.problem(blocks[option_index].start, f"{label} has {len(choices)} options; it needs exactly 4")
+        code = next((b.tokens[0].content for b in blocks[:option_index]
+                     if b.kind == "fence" and b.fence_language == "python"), None)
+        outputs = [choice.output for choice in choices]
+        if any(o is not None for o in outputs):
+            if not all(o is not None for o in outputs):
+                self.problem(blocks[option_index].start, f"{label}: some options are ```output blocks and some "
+                             "are not; in a predict-the-output question every option is an ```output block")
+            if code is None:
+                self.problem(heading.start, f"{label}: its options are outputs, so its prompt needs the "
+                             "```python program they are the output of")
         if len(correct) != 1:
             self.problem(
                 blocks[option_index].start,
@@ -422,6 +480,7 @@ class _Parser:
             hint_html=render.render_inline(hint),
             common_mistakes=tuple(mistakes),
             common_mistakes_html=tuple(render.render_inline(m) for m in mistakes),
+            code=code,
         )
 
     def questions(self, title: str, heading: Block, blocks: list[Block]) -> list[Question]:
@@ -448,6 +507,7 @@ class _Parser:
         blocks = self.blocks()
         found = self.sections(blocks)
         self.check_prose_sections(found)
+        self.check_minutes(meta, found)
 
         sections = []
         for title in REQUIRED_SECTIONS:
@@ -468,6 +528,11 @@ class _Parser:
                              f"(first at line {seen[question.id]})", file_line=question.line)
             seen.setdefault(question.id, question.line)
 
+        anchors = {title.lower().replace(" ", "-") for title in REQUIRED_SECTIONS}
+        anchors.update(anchor for section in sections for anchor in ANCHOR_RE.findall(section.html))
+        links = self.links(blocks)
+        self.check_links(links, anchors)
+
         if self.problems or sample is None:
             return None
         return Lesson(
@@ -479,7 +544,16 @@ class _Parser:
             practice=tuple(practice),
             test_bank=tuple(test_bank),
             fingerprint=hashlib.sha256(self.text.encode()).hexdigest()[:16],
+            links=tuple(links),
         )
+
+
+def option_output(text: str) -> str | None:
+    """The content of an option's ```output block, or None when the option is prose."""
+    for token in render.markdown().parse(text):
+        if token.type == "fence" and token.info.strip().split(maxsplit=1)[:1] == ["output"]:
+            return token.content
+    return None
 
 
 def parse_lesson(text: str, path: str) -> tuple[Lesson | None, list[Problem]]:

@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 Difficulty = Literal["easy", "medium", "hard"]
+Mode = Literal["graph", "eager"]
 DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "medium", "hard")
 CHOICE_KEYS = ("A", "B", "C", "D")
 
@@ -35,12 +36,18 @@ class FrontMatter(Frozen):
     minutes: int
     order: int
     tags: tuple[str, ...] = ()
+    mode: Mode = "graph"
+    draft: bool = False
+
+
+REQUIRED_FRONT_MATTER = ("slug", "title", "topic", "category", "minutes", "order", "tags")
 
 
 class Choice(Frozen):
     key: str
     text: str
     html: str
+    output: str | None = None  # set on predict-the-output questions: the output this option claims
 
 
 class Question(Frozen):
@@ -61,6 +68,12 @@ class Question(Frozen):
     hint_html: str
     common_mistakes: tuple[str, ...]
     common_mistakes_html: tuple[str, ...]
+    code: str | None = None  # the prompt's python program, if it has one
+
+    @property
+    def predicts_output(self) -> bool:
+        """A "what does this print" question: its options are outputs, and `check` runs its code."""
+        return self.code is not None and any(choice.output is not None for choice in self.choices)
 
     def choice_keys(self) -> tuple[str, ...]:
         return tuple(choice.key for choice in self.choices)
@@ -71,6 +84,7 @@ class Example(Frozen):
     code: str
     output: str
     line: int
+    output_line: int  # file line of the output block's first line
 
 
 class Section(Frozen):
@@ -87,6 +101,8 @@ class Lesson(Frozen):
     minutes: int
     order: int
     tags: tuple[str, ...]
+    mode: Mode
+    draft: bool
     path: str
     sections: tuple[Section, ...]
     examples: tuple[Example, ...]
@@ -94,6 +110,7 @@ class Lesson(Frozen):
     practice: tuple[Question, ...]
     test_bank: tuple[Question, ...]
     fingerprint: str
+    links: tuple[tuple[int, str], ...] = ()  # (file line, href) of every link, for the library's link check
 
     def question(self, question_id: str) -> Question | None:
         """The practice or test question with this id, if the lesson has one."""

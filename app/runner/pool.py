@@ -73,6 +73,7 @@ class RunnerPool:
         self.waiting = 0
         self.alive: dict[int, Zygote] = {}
         self.layers: dict[str, str] = {}
+        self.tensorflow = ""  # the version the workers imported, from their first hello
         self.restarts = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -97,6 +98,7 @@ class RunnerPool:
             raise RunnerUnavailable(f"runner worker {slot} did not start: {error!r}") from error
         zygote.layers = hello.get("layers", {})
         self.layers = zygote.layers
+        self.tensorflow = str(hello.get("tensorflow", ""))
         self.alive[slot] = zygote
         return zygote
 
@@ -162,7 +164,8 @@ class RunnerPool:
 
     def health(self) -> dict[str, Any]:
         return {"workers": self.size, "alive": len(self.alive), "idle": self.idle.qsize(),
-                "queued": self.waiting, "restarts": self.restarts, "layers": self.layers}
+                "queued": self.waiting, "restarts": self.restarts, "layers": self.layers,
+                "tensorflow": self.tensorflow}
 
     async def close(self) -> None:
         self._closed = True

@@ -315,7 +315,7 @@ def main() -> None:
     os.dup2(null, 0)
     os.dup2(2, 1)
 
-    import tensorflow  # noqa: F401  (import only: no op may run in the zygote)
+    import tensorflow  # import only: no op may run in the zygote
 
     from app.runner import harness
 
@@ -328,7 +328,8 @@ def main() -> None:
               "processes": args.processes}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit through Worker.close()
     worker = Worker(limits, layers, args.slot, cgroups)
-    write_frame(replies, {"ready": True, "pid": os.getpid(), "layers": layers.describe()})
+    write_frame(replies, {"ready": True, "pid": os.getpid(), "layers": layers.describe(),
+                          "tensorflow": tensorflow.__version__})
     try:
         worker.serve(jobs, replies)
     finally:

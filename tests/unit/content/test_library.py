@@ -38,3 +38,14 @@ def test_readme_and_underscore_files_are_not_lessons(tmp_path: Path):
     write_lesson(tmp_path, "_draft.md", "not a lesson")
     library = load_library([tmp_path])
     assert library.lessons == {} and library.problems == []
+
+
+def test_a_link_to_a_lesson_that_does_not_exist_is_reported(tmp_path: Path):
+    text = fixture_text().replace("## Summary\n", "## Summary\n\nNext: [more](/lessons/no-such-lesson), "
+                                  "[self](/lessons/fixture-lesson#examples).\n", 1)
+    path = write_lesson(tmp_path, "a.md", text)
+    library = load_library([tmp_path])
+    assert [str(p) for p in library.problems] == [
+        f"{path}:{line_of(text, 'Next: [more]')}: link to '/lessons/no-such-lesson': "
+        "there is no lesson 'no-such-lesson'"
+    ]

@@ -150,3 +150,84 @@ def test_a_javascript_link_is_never_a_live_link():
     html = lesson.sections[0].html
     assert 'href="javascript:' not in html
     assert 'href="https://example.org"' in html
+
+
+def test_mode_and_draft_are_optional_front_matter():
+    lesson, _ = parse_lesson(fixture_text(), "lesson.md")
+    assert lesson is not None and (lesson.mode, lesson.draft) == ("graph", False)
+    text = fixture_text().replace("minutes: 3\n", "minutes: 3\nmode: eager\ndraft: true\n")
+    lesson, problems = parse_lesson(text, "lesson.md")
+    assert problems == [] and lesson is not None and (lesson.mode, lesson.draft) == ("eager", True)
+
+
+def test_an_unknown_mode_is_reported_at_its_line():
+    text = fixture_text().replace("minutes: 3\n", "minutes: 3\nmode: lazy\n")
+    assert problems_of(text) == [f"lesson.md:{line_of(text, 'mode: lazy')}: front matter 'mode': "
+                                 "Input should be 'graph' or 'eager'"]
+
+
+OUTPUT_OPTIONS = """- [x]
+  ```output
+  1
+  ```
+- [ ]
+  ```output
+  2
+  ```
+- [ ]
+  ```output
+  3
+  ```
+- [ ] {last}"""
+
+
+def predict_question(last: str, code: bool = True) -> str:
+    text = fixture_text()
+    options = "\n".join(f"- [{'x' if n == 0 else ' '}] option {c} of p-one" for n, c in enumerate("abcd"))
+    assert options in text
+    program = "```python\nprint(1)\n```\n\n" if code else ""
+    return text.replace("- [x] option a of p-one", program + "- [x] option a of p-one").replace(
+        options, OUTPUT_OPTIONS.format(last=last))
+
+
+def test_options_written_as_output_blocks_make_a_predict_the_output_question():
+    lesson, problems = parse_lesson(predict_question("\n  ```output\n  4\n  ```"), "lesson.md")
+    assert problems == [] and lesson is not None
+    question = lesson.practice[0]
+    assert question.predicts_output and question.code == "print(1)\n"
+    assert [c.output for c in question.choices] == ["1\n", "2\n", "3\n", "4\n"]
+    assert '<pre class="output"' in question.choices[0].html
+
+
+def test_mixing_output_and_prose_options_is_reported():
+    text = predict_question("four")
+    assert any("some options are ```output blocks and some are not" in p for p in problems_of(text))
+
+
+def test_output_options_need_the_program_in_the_prompt():
+    text = predict_question("\n  ```output\n  4\n  ```", code=False)
+    assert any("its prompt needs the ```python program" in p for p in problems_of(text))
+
+
+def test_variable_markers_show_as_an_ellipsis():
+    text = fixture_text().replace("```output\n1\n```", "```output\ntook <any> ms\n<any lines>\n```", 1)
+    lesson, problems = parse_lesson(text, "lesson.md")
+    assert problems == [] and lesson is not None
+    examples = next(s for s in lesson.sections if s.id == "examples")
+    assert "took … ms\n…\n" in examples.html and "any" not in examples.html
+
+
+def test_a_link_to_a_missing_anchor_or_a_relative_file_is_reported():
+    text = fixture_text().replace("## Summary\n", "## Summary\n\nSee [notes](#nowhere) and [x](other.md), "
+                                  "[ok](#examples) and [web](https://tensorflow.org).\n", 1)
+    line = line_of(text, "See [notes]")
+    assert problems_of(text) == [
+        f"lesson.md:{line}: link to '#nowhere': this page has no such anchor",
+        f"lesson.md:{line}: link to 'other.md': link to another lesson as /lessons/<slug>",
+    ]
+
+
+def test_minutes_far_from_the_length_of_the_lesson_is_reported():
+    text = fixture_text().replace("minutes: 3\n", "minutes: 45\n")
+    [problem] = problems_of(text)
+    assert problem.startswith(f"lesson.md:{line_of(text, 'minutes: 45')}: minutes is 45, but reading this lesson")
