@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,10 +19,12 @@ def serve(args: argparse.Namespace) -> int:
 
     from app.migrate import upgrade_to_head
 
+    if args.reload:
+        os.environ["TFP_AUTHORING"] = "1"  # read by Settings in the server process
     settings = Settings()
     upgrade_to_head(settings.database_url)
-    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, reload=args.reload,
-                reload_dirs=["app", "templates"] if args.reload else None, log_level="info")
+    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, reload=args.reload_code,
+                reload_dirs=["app", "templates"] if args.reload_code else None, log_level="info")
     return 0
 
 
@@ -36,7 +39,7 @@ def check(args: argparse.Namespace) -> int:
         print(f"{path}:1: no such file or folder", file=sys.stderr)
     files = lesson_files(p for p in paths if p.exists())
     logging.getLogger("app.content").setLevel(logging.ERROR)
-    library = load_library(p for p in paths if p.exists())
+    library = load_library((p for p in paths if p.exists()), also_known=[settings.content_dir])
     for problem in library.problems:
         print(problem)
     problems = len(library.problems)
@@ -172,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd = commands.add_parser("serve", help="migrate the database and run the web server")
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8000)
-    serve_cmd.add_argument("--reload", action="store_true", help="restart on code changes (development)")
+    serve_cmd.add_argument("--reload", action="store_true",
+                           help="authoring: re-render lessons the moment they are saved; show drafts and problems")
+    serve_cmd.add_argument("--reload-code", action="store_true",
+                           help="restart the server when Python code or templates change (development)")
     serve_cmd.set_defaults(func=serve)
 
     check_cmd = commands.add_parser(

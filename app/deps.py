@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.content.library import Library
 from app.content.schema import Lesson
 from app.db import request_session
-from app.errors import NotFound
+from app.errors import LessonHasProblems, NotFound
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
@@ -25,14 +25,24 @@ async def get_learner_id(request: Request) -> uuid.UUID:
     return learner_id
 
 
+def viewer_is_author(request: Request) -> bool:
+    """Authors see drafts and lesson problems. On an author's own server (`serve --reload`) everyone is one."""
+    return bool(request.app.state.settings.authoring)
+
+
 async def get_library(request: Request) -> Library:
-    library: Library = request.app.state.content.library
+    """The lessons this viewer may see: drafts only for authors."""
+    store = request.app.state.content
+    library: Library = store.library if viewer_is_author(request) else store.published
     return library
 
 
-async def get_lesson(slug: str, library: Annotated[Library, Depends(get_library)]) -> Lesson:
+async def get_lesson(request: Request, slug: str, library: Annotated[Library, Depends(get_library)]) -> Lesson:
     lesson = library.get(slug)
     if lesson is None:
+        broken = request.app.state.content.snapshot.broken.get(slug)
+        if broken and viewer_is_author(request):
+            raise LessonHasProblems(slug, broken)
         raise NotFound(f"There is no lesson '{slug}'. The catalog at / lists every lesson.")
     return lesson
 

@@ -7,3 +7,12 @@ class NotFound(Exception):
 
 class InvalidInput(Exception):
     """The request is well-formed but its values are wrong (422)."""
+
+
+class LessonHasProblems(Exception):
+    """An author asked for a lesson whose file has problems and no good version to show (422)."""
+
+    def __init__(self, slug: str, problems: tuple[object, ...]) -> None:
+        super().__init__(f"The lesson '{slug}' has {len(problems)} problem(s) to fix before it can be shown.")
+        self.slug = slug
+        self.problems = problems

@@ -1,5 +1,6 @@
 """create_app(settings) -> FastAPI: state, middleware, routers, static files."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from app.learning.pages import router as learning_pages
 from app.runner.client import RunnerUnavailable, make_runner
 from app.runs.api import router as runs_api
 from app.settings import PROJECT_ROOT, Settings
+from app.web.authoring import router as authoring_router
 from app.web.errors import install_error_handlers
 from app.web.identity import LearnerCookieMiddleware
 from app.web.limits import BodySizeLimitMiddleware
@@ -33,7 +35,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await runner.start()
         except RunnerUnavailable:
             logger.exception("the code runner did not start; runs will answer 503")
+    stop_watching = asyncio.Event()
+    watcher = None
+    if app.state.settings.authoring:
+        from app.content.watch import watch_content
+
+        watcher = asyncio.create_task(watch_content(app.state.content, stop_watching))
+        logger.info("authoring mode: watching %s; drafts and lesson problems are shown", app.state.content.content_dir)
     yield
+    stop_watching.set()
+    if watcher is not None:
+        await watcher
     if runner is not None:
         await runner.close()
 
@@ -57,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(learning_api)
     app.include_router(learning_pages)
     app.include_router(runs_api)
+    app.include_router(authoring_router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
     app.add_middleware(LearnerCookieMiddleware, secret_key=settings.resolved_secret_key(),

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     runner_rate_per_minute: int = 30
     runner_start: bool = Field(default=True, description="Start the local pool with the web app.")
 
+    authoring: bool = Field(default=False, description="Watch content/, show drafts and lesson problems to "
+                            "every visitor: for an author's own machine (`tfpatterns serve --reload`).")
+
     max_body_bytes: int = 256 * 1024
     secure_cookies: bool = False
 

@@ -1,6 +1,7 @@
 """Load every lesson under the content folder, and the checks that span lessons."""
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,20 +62,36 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def broken_lesson_links(library: Library) -> list[Problem]:
-    """Links to /lessons/<slug> where no lesson has that slug."""
+def broken_lesson_links(library: Library, also_known: set[str]) -> list[Problem]:
+    """Links to /lessons/<slug> where no lesson has that slug (neither loaded nor in `also_known`)."""
     problems = []
     for lesson in library.lessons.values():
         for line, href in lesson.links:
             if href.startswith("/lessons/"):
                 slug = href.removeprefix("/lessons/").split("#", 1)[0].split("?", 1)[0].strip("/")
-                if slug.split("/", 1)[0] not in library.lessons:
+                if slug.split("/", 1)[0] not in library.lessons and slug not in also_known:
                     problems.append(Problem(lesson.path, line, f"link to '{href}': there is no lesson '{slug}'"))
     return problems
 
 
-def load_library(paths: Iterable[Path]) -> Library:
-    """Parse every lesson file; a broken file is reported and left out, never fatal."""
+SLUG_LINE_RE = re.compile(r"^slug:\s*([a-z0-9-]+)\s*$", re.MULTILINE)
+
+
+def slug_in(path: Path) -> str | None:
+    """The slug a lesson file declares, read without parsing it (it may be broken)."""
+    try:
+        match = SLUG_LINE_RE.search(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return match.group(1) if match else None
+
+
+def load_library(paths: Iterable[Path], also_known: Iterable[Path] = ()) -> Library:
+    """Parse every lesson file; a broken file is reported and left out, never fatal.
+
+    Links may also point at the lessons in `also_known` (folders), e.g. the rest of content/ when
+    `check` is given one file.
+    """
     library = Library()
     question_owner: dict[str, tuple[str, int]] = {}
     for path in lesson_files(paths):
@@ -104,7 +121,8 @@ def load_library(paths: Iterable[Path]) -> Library:
         for question in (*lesson.practice, *lesson.test_bank):
             question_owner[question.id] = (shown, question.line)
         library.lessons[lesson.slug] = lesson
-    library.problems.extend(broken_lesson_links(library))
+    known = {slug for path in lesson_files(also_known) if (slug := slug_in(path))}
+    library.problems.extend(broken_lesson_links(library, known))
     for problem in library.problems:
         logger.warning("lesson left out: %s", problem)
     return library

@@ -39,7 +39,7 @@ LIST_MARKER_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s?")
 FIELD_RE = re.compile(r"^(?P<label>Solution|Answer|Quick check|Hint|Common mistakes):\s*(?P<rest>.*)$")
 NOTE_LABELS = ("Time cost", "Space cost", "Common mistake", "When to use")
 PROSE_WORDS_PER_MINUTE = 200
-CODE_LINES_PER_MINUTE = 15
+CODE_LINES_PER_MINUTE = 20  # python lines; output blocks are read at a glance and not counted
 MINUTES_TOLERANCE = 2.0  # `minutes` may be up to this factor away from the estimate
 ANCHOR_RE = re.compile(r'\bid="([^"]+)"')
 FRONT_MATTER_KEYS = tuple(FrontMatter.model_fields)
@@ -301,7 +301,7 @@ class _Parser:
                 continue
             for block in content:
                 for token in block.tokens:
-                    if token.type == "fence":
+                    if token.type == "fence" and token.info.strip().startswith("python"):
                         code_lines += token.content.count("\n")
                     elif token.type == "inline":
                         words += len(token.content.split())
@@ -309,7 +309,7 @@ class _Parser:
         rounded = max(1, round(estimate))
         if not rounded / MINUTES_TOLERANCE <= meta.minutes <= rounded * MINUTES_TOLERANCE:
             self.problem(None, f"minutes is {meta.minutes}, but reading this lesson and its practice takes about "
-                         f"{rounded} ({words} words at {PROSE_WORDS_PER_MINUTE}/min, {code_lines} code lines at "
+                         f"{rounded} ({words} words at {PROSE_WORDS_PER_MINUTE}/min, {code_lines} python lines at "
                          f"{CODE_LINES_PER_MINUTE}/min); set minutes near {rounded}", file_line=self.minutes_line)
 
     def check_prose_sections(self, found: dict[str, tuple[Block, list[Block]]]) -> None:

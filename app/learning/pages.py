@@ -1,7 +1,7 @@
 """HTML pages for learners. Every form works without JavaScript; with it, the practice panel
 is swapped in place from the same `_practice.html` fragment (requested with `X-Fragment`)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.content.schema import Lesson, Question
-from app.deps import CurrentLesson, CurrentLibrary, DbSession, LearnerId
+from app.deps import CurrentLesson, CurrentLibrary, DbSession, LearnerId, viewer_is_author
 from app.errors import InvalidInput
 from app.learning import practice, progress, quiz
 from app.learning.schemas import Feedback
@@ -93,14 +93,19 @@ def practice_view(*, db: DbSession, learner_id: LearnerId, lesson: Lesson, page:
 def catalog(request: Request, library: CurrentLibrary, db: DbSession, learner_id: LearnerId) -> Response:
     lessons = library.in_catalog_order()
     by_slug = {p.slug: p for p in progress.progress(db=db, learner_id=learner_id, lessons=lessons)}
-    return render(request, "catalog/index.html", {"topics": library.topics(), "progress": by_slug})
+    author_problems = request.app.state.content.snapshot.problems if viewer_is_author(request) else ()
+    return render(request, "catalog/index.html", {"topics": library.topics(), "progress": by_slug,
+                                                  "author_problems": author_problems})
 
 
 @router.get("/lessons/{slug}")
 def lesson_page(request: Request, lesson: CurrentLesson, db: DbSession, learner_id: LearnerId,
                 q: Annotated[int | None, Query(ge=1, le=100)] = None, retry: bool = False) -> Response:
     context = practice_view(db=db, learner_id=learner_id, lesson=lesson, page=True, q=q, retry=retry)
-    return render(request, "lessons/lesson.html", context)
+    info = request.app.state.content.info(lesson.slug)
+    if info is not None and info.problems and not viewer_is_author(request):
+        info = replace(info, problems=())
+    return render(request, "lessons/lesson.html", {**context, "info": info})
 
 
 @router.get("/lessons/{slug}/practice")

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput, LessonHasProblems, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
         return error_response(request, 404, str(exc))
+
+    @app.exception_handler(LessonHasProblems)
+    async def lesson_has_problems(request: Request, exc: LessonHasProblems) -> Response:
+        problems = [str(problem) for problem in exc.problems]
+        if wants_json(request):
+            return JSONResponse({"detail": str(exc), "problems": problems}, status_code=422)
+        return request.app.state.templates.TemplateResponse(
+            request, "lessons/problems.html", {"slug": exc.slug, "detail": str(exc), "problems": problems},
+            status_code=422,
+        )
 
     @app.exception_handler(InvalidInput)
     async def invalid_input(request: Request, exc: InvalidInput) -> Response:

@@ -28,15 +28,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(folder: Path, **settings: str) -> Iterator[str]:
-    """`tfpatterns serve` (which migrates a new database first) on the project's real content."""
+def serve(folder: Path, *args: str, content: Path = PROJECT_ROOT / "content", **settings: str) -> Iterator[str]:
+    """`tfpatterns serve` (which migrates a new database first), by default on the project's real content."""
     database_url = f"sqlite:///{folder / 'e2e.sqlite3'}"
     port = free_port()
-    env = {**os.environ, "TFP_DATABASE_URL": database_url, "TFP_CONTENT_DIR": str(PROJECT_ROOT / "content"),
+    env = {**os.environ, "TFP_DATABASE_URL": database_url, "TFP_CONTENT_DIR": str(content),
            "TFP_SECRET_KEY": "e2e-secret", "TFP_RUNNER_RATE_PER_MINUTE": "1000", **settings}
     log = (folder / "server.log").open("w")
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "tfpatterns"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [str(Path(sys.executable).parent / "tfpatterns"), "serve", "--host", "127.0.0.1", "--port", str(port),
+         *args],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
