@@ -303,7 +303,14 @@ def main() -> None:
     parser.add_argument("--cpu-s", type=int, default=10)
     parser.add_argument("--file-bytes", type=int, default=16 * 1024 * 1024)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format=f"%(levelname)s runner worker {args.slot}: %(message)s")
+    # The runner's own logger only: configuring the root logger would change how TensorFlow's logging
+    # looks in every learner's run (INFO lines from tf.saved_model, for one), unlike `python file.py`.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(f"%(levelname)s runner worker {args.slot}: %(message)s"))
+    runner_logger = logging.getLogger("app.runner")
+    runner_logger.addHandler(handler)
+    runner_logger.setLevel(logging.INFO)
+    runner_logger.propagate = False
 
     cores = sorted(os.sched_getaffinity(0))
     if len(cores) > 1:  # one core per worker: no migrations, and TensorFlow sizes its pools to one core

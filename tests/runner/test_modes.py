@@ -426,3 +426,25 @@ def test_an_unknown_mode_is_refused_with_422(runner: RunnerApp):
     assert response.status_code == 422
     detail = response.json()["detail"]
     assert "mode" in detail and "eager" in detail and "graph" in detail
+
+
+def test_logging_is_configured_as_in_a_fresh_python(runner: RunnerApp):
+    """The runner's own log setup must not leak into runs: INFO stays hidden and warnings look as they do
+    under `python file.py` (where importing TensorFlow gives the root logger Python's default format)."""
+    code = ("import logging\nimport tensorflow as tf\n"
+            "logging.getLogger('tensorflow').info('hidden info')\nlogging.info('hidden too')\n"
+            "logging.warning('shown warning')\n")
+    body = runner.run_ok(code)
+    assert body["stderr"] == "WARNING:root:shown warning\n"
+
+
+def test_saving_a_savedmodel_prints_nothing_extra(runner: RunnerApp):
+    code = ("import tempfile\nimport tensorflow as tf\n"
+            "class M(tf.Module):\n"
+            "    def __init__(self):\n        self.w = tf.Variable(2.0)\n"
+            "    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])\n"
+            "    def __call__(self, x):\n        return x * self.w\n"
+            "path = tempfile.mkdtemp()\ntf.saved_model.save(M(), path)\n"
+            "print(tf.saved_model.load(path)(tf.constant([1.0, 2.0])).numpy())\n")
+    body = runner.run_ok(code)
+    assert (body["stdout"], body["stderr"]) == ("[2. 4.]\n", "")
