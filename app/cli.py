@@ -110,6 +110,43 @@ def in_folder(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder)
 
 
+def create_admin(args: argparse.Namespace) -> int:
+    """Create an admin account, or promote an existing account to admin."""
+    import getpass
+
+    from app.accounts import service
+    from app.db import make_engine, make_session_factory
+    from app.errors import InvalidInput
+    from app.migrate import upgrade_to_head
+
+    settings = Settings()
+    upgrade_to_head(settings.database_url)
+    password = settings.admin_password or None
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    try:
+        with factory() as db:
+            exists = service.account_by_email(db, args.email.strip().lower()) is not None
+            if password is None and not exists:
+                if not sys.stdin.isatty():
+                    print("error: set TFP_ADMIN_PASSWORD (no terminal to ask for a password on)", file=sys.stderr)
+                    return 2
+                password = getpass.getpass(f"Password for {args.email}: ")
+                if getpass.getpass("Same password again: ") != password:
+                    print("error: the two passwords differ; nothing was changed", file=sys.stderr)
+                    return 2
+            try:
+                account, created = service.create_or_promote_admin(db=db, email=args.email, password=password)
+            except InvalidInput as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+            db.commit()
+            print(f"{'Created' if created else 'Promoted'} admin {account.email}.")
+    finally:
+        engine.dispose()
+    return 0
+
+
 def runner_serve(args: argparse.Namespace) -> int:
     """A runner on its own, for web tiers that set TFP_RUNNER_URL to it."""
     import uvicorn
@@ -187,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     check_cmd.add_argument("--no-run", action="store_true",
                            help="check structure only; do not run the lessons' code in the sandbox")
     check_cmd.set_defaults(func=check)
+
+    admin_cmd = commands.add_parser(
+        "create-admin", help="create an admin account, or promote an existing one (password: TFP_ADMIN_PASSWORD "
+        "or a prompt)")
+    admin_cmd.add_argument("email")
+    admin_cmd.set_defaults(func=create_admin)
 
     runner_cmd = commands.add_parser("runner", help="the code runner on its own")
     runner_commands = runner_cmd.add_subparsers(dest="runner_command", required=True)

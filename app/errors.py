@@ -16,3 +16,7 @@ class LessonHasProblems(Exception):
         super().__init__(f"The lesson '{slug}' has {len(problems)} problem(s) to fix before it can be shown.")
         self.slug = slug
         self.problems = problems
+
+
+class NotSignedIn(Exception):
+    """The page needs an account and this browser is not signed in (pages: to /login; API: 401)."""

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.accounts.pages import router as accounts_pages
 from app.content.store import ContentStore
 from app.db import make_engine, make_session_factory
 from app.health import router as health_router
@@ -17,8 +18,9 @@ from app.runner.client import RunnerUnavailable, make_runner
 from app.runs.api import router as runs_api
 from app.settings import PROJECT_ROOT, Settings
 from app.web.authoring import router as authoring_router
+from app.web.csrf import CrossSiteRequestMiddleware
 from app.web.errors import install_error_handlers
-from app.web.identity import LearnerCookieMiddleware
+from app.web.identity import IdentityCookie, LearnerCookieMiddleware
 from app.web.limits import BodySizeLimitMiddleware
 from app.web.ratelimit import RateLimiter
 from app.web.templating import make_templates
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.content.reload()
     app.state.runner = make_runner(settings)
     app.state.run_limiter = RateLimiter(f"{settings.runner_rate_per_minute}/minute")
+    app.state.login_limiter = RateLimiter(settings.login_rate)
 
     install_error_handlers(app)
     app.include_router(health_router)
@@ -70,9 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(learning_pages)
     app.include_router(runs_api)
     app.include_router(authoring_router)
+    app.include_router(accounts_pages)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
-    app.add_middleware(LearnerCookieMiddleware, secret_key=settings.resolved_secret_key(),
-                       secure=settings.secure_cookies)
+    app.state.identity_cookie = IdentityCookie(settings.resolved_secret_key(), secure=settings.secure_cookies)
+    app.add_middleware(LearnerCookieMiddleware, cookie=app.state.identity_cookie)
+    app.add_middleware(CrossSiteRequestMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     authoring: bool = Field(default=False, description="Watch content/, show drafts and lesson problems to "
                             "every visitor: for an author's own machine (`tfpatterns serve --reload`).")
 
+    login_rate: str = Field(default="10/5minutes", description="Login attempts allowed per account and per "
+                            "address, as a `limits` rule.")
+
     max_body_bytes: int = 256 * 1024
     secure_cookies: bool = False
 

@@ -1,18 +1,20 @@
 """Every error answered in the caller's language: JSON `{"detail"}` for the API, a page for people."""
 
 import logging
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import InvalidInput, LessonHasProblems, NotFound
+from app.errors import InvalidInput, LessonHasProblems, NotFound, NotSignedIn
 
 logger = logging.getLogger(__name__)
 
 TITLES = {
     400: "That request was not understood",
+    401: "Please log in",
     403: "You cannot open this page",
     404: "We could not find that page",
     405: "That action is not available here",
@@ -59,6 +61,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
         return error_response(request, 404, str(exc))
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
 
     @app.exception_handler(LessonHasProblems)
     async def lesson_has_problems(request: Request, exc: LessonHasProblems) -> Response:

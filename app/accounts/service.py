@@ -1,0 +1,150 @@
+"""Accounts: sign up, log in, change password, roles, and folding anonymous progress into an account."""
+
+import re
+import uuid
+
+from pwdlib import PasswordHash
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.models import ROLES, Learner
+from app.db import Base
+from app.errors import InvalidInput, NotFound
+from app.learning.learners import ensure_learner
+from app.timeutil import utcnow
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+MAX_PASSWORD_BYTES = 1024
+WRONG_LOGIN = "That email and password do not match an account. Check both and try again."
+
+_hasher = PasswordHash.recommended()  # argon2id
+# Verified against when the email is unknown, so that case costs the same time as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a real password, only for equal timing")
+
+
+class LoginFailed(Exception):
+    """Unknown email or wrong password: the same message for both."""
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise InvalidInput("Enter an email address such as ada@example.org.")
+    return email
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD} characters.")
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise InvalidInput("That password is too long; use at most 1024 bytes.")
+
+
+def account_by_email(db: Session, email: str) -> Learner | None:
+    return db.scalars(select(Learner).where(Learner.email == email)).first()
+
+
+def sign_up(*, db: Session, learner_id: uuid.UUID, email: str, password: str) -> Learner:
+    """Turn this browser's learner into an account: every answer already given stays theirs."""
+    email = normalize_email(email)
+    check_password(password)
+    if account_by_email(db, email) is not None:
+        raise InvalidInput("An account with this email already exists. Log in instead.")
+    learner = ensure_learner(db=db, learner_id=learner_id)
+    if learner.has_account:  # this browser is signed in already: start a new learner for the new account
+        learner = ensure_learner(db=db, learner_id=uuid.uuid4())
+    learner.email = email
+    learner.password_hash = _hasher.hash(password)
+    learner.signed_up_at = utcnow()
+    learner.session_version += 1
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError as error:  # a parallel sign-up with the same email won
+        raise InvalidInput("An account with this email already exists. Log in instead.") from error
+    return learner
+
+
+def authenticate(*, db: Session, email: str, password: str) -> Learner:
+    """The account for these credentials; LoginFailed (same message, same time) otherwise."""
+    try:
+        email = normalize_email(email)
+    except InvalidInput:
+        email = ""
+    account = account_by_email(db, email) if email else None
+    hashed = account.password_hash if account is not None and account.password_hash else _DUMMY_HASH
+    valid = _hasher.verify(password[:MAX_PASSWORD_BYTES], hashed)
+    if account is None or not valid:
+        raise LoginFailed(WRONG_LOGIN)
+    if _hasher.check_needs_rehash(hashed):
+        account.password_hash = _hasher.hash(password)
+    account.last_seen_at = utcnow()
+    return account
+
+
+def learner_tables() -> list:  # type: ignore[type-arg]
+    """Every table that stores something per learner (a `learner_id` column), found from the models."""
+    return [table for table in Base.metadata.sorted_tables if "learner_id" in table.c]
+
+
+def merge_anonymous(*, db: Session, anonymous_id: uuid.UUID, account: Learner) -> None:
+    """Move an anonymous learner's progress into `account` (logging in on a browser used anonymously)."""
+    if anonymous_id == account.id:
+        return
+    anonymous = db.get(Learner, anonymous_id)
+    if anonymous is None or anonymous.has_account:
+        return
+    db.flush()
+    for table in learner_tables():
+        keys = [column for column in table.primary_key.columns if column.name != "learner_id"]
+        if table.c.learner_id.primary_key and keys:
+            # One row per learner and key (e.g. lesson state): the account's own row wins.
+            other = table.alias("other")
+            clash = exists().where(other.c.learner_id == account.id,
+                                   *(other.c[key.name] == table.c[key.name] for key in keys))
+            db.execute(delete(table).where(table.c.learner_id == anonymous_id, clash))
+        db.execute(update(table).where(table.c.learner_id == anonymous_id).values(learner_id=account.id))
+    db.delete(anonymous)
+
+
+def change_password(*, db: Session, account: Learner, current: str, new: str) -> Learner:
+    if not account.password_hash or not _hasher.verify(current[:MAX_PASSWORD_BYTES], account.password_hash):
+        raise InvalidInput("Your current password is not right.")
+    check_password(new)
+    account.password_hash = _hasher.hash(new)
+    account.session_version += 1  # every other browser signed in to this account is signed out
+    return account
+
+
+def set_role(*, db: Session, learner_id: uuid.UUID, role: str) -> Learner:
+    if role not in ROLES:
+        raise InvalidInput(f"A role is one of: {', '.join(ROLES)}.")
+    account = db.get(Learner, learner_id)
+    if account is None or not account.has_account:
+        raise NotFound("There is no account with that id.")
+    if account.role == "admin" and role != "admin":
+        admins = db.scalar(select(func.count()).select_from(Learner).where(Learner.role == "admin")) or 0
+        if admins <= 1:
+            raise InvalidInput("This is the only admin; make someone else an admin first.")
+    account.role = role
+    return account
+
+
+def create_or_promote_admin(*, db: Session, email: str, password: str | None) -> tuple[Learner, bool]:
+    """(account, created): a new admin with this password, or an existing account promoted to admin."""
+    email = normalize_email(email)
+    account = account_by_email(db, email)
+    if account is not None:
+        account.role = "admin"
+        if password:
+            check_password(password)
+            account.password_hash = _hasher.hash(password)
+            account.session_version += 1
+        return account, False
+    if not password:
+        raise InvalidInput("A new admin needs a password: set TFP_ADMIN_PASSWORD or type one at the prompt.")
+    account = sign_up(db=db, learner_id=uuid.uuid4(), email=email, password=password)
+    account.role = "admin"
+    return account, True
