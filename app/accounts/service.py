@@ -75,11 +75,11 @@ def authenticate(*, db: Session, email: str, password: str) -> Learner:
         email = ""
     account = account_by_email(db, email) if email else None
     hashed = account.password_hash if account is not None and account.password_hash else _DUMMY_HASH
-    valid = _hasher.verify(password[:MAX_PASSWORD_BYTES], hashed)
+    valid, rehashed = _hasher.verify_and_update(password[:MAX_PASSWORD_BYTES], hashed)
     if account is None or not valid:
         raise LoginFailed(WRONG_LOGIN)
-    if _hasher.check_needs_rehash(hashed):
-        account.password_hash = _hasher.hash(password)
+    if rehashed is not None:  # the hasher's parameters were raised since this hash was made
+        account.password_hash = rehashed
     account.last_seen_at = utcnow()
     return account
 

@@ -30,3 +30,31 @@ def test_check_reports_a_missing_path(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_check_fails_when_there_is_nothing_to_check(tmp_path: Path):
     assert main(["check", "--no-run", str(tmp_path)]) == 1
+
+
+def test_create_admin_creates_then_promotes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]):
+    from app.accounts import service
+    from app.db import make_engine, make_session_factory
+
+    url = f"sqlite:///{tmp_path / 'admin.sqlite3'}"
+    monkeypatch.setenv("TFP_DATABASE_URL", url)
+    monkeypatch.setenv("TFP_ADMIN_PASSWORD", "a long admin password")
+    assert main(["create-admin", "Root@Example.org"]) == 0
+    assert "Created admin root@example.org." in capsys.readouterr().out
+    assert main(["create-admin", "root@example.org"]) == 0
+    assert "Promoted admin root@example.org." in capsys.readouterr().out
+    engine = make_engine(url)
+    with make_session_factory(engine)() as db:
+        account = service.authenticate(db=db, email="root@example.org", password="a long admin password")
+        assert account.role == "admin"
+    engine.dispose()
+
+
+def test_create_admin_without_a_password_or_terminal_explains(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]):
+    monkeypatch.setenv("TFP_DATABASE_URL", f"sqlite:///{tmp_path / 'admin.sqlite3'}")
+    monkeypatch.delenv("TFP_ADMIN_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert main(["create-admin", "root@example.org"]) == 2
+    assert "set TFP_ADMIN_PASSWORD" in capsys.readouterr().err
