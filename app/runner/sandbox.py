@@ -53,6 +53,21 @@ def unshare(flags: int) -> None:
     _check(_libc.unshare(flags), "unshare")
 
 
+_own_pid_namespace: int | None = None
+
+
+def new_pid_namespace_for_next_child() -> None:
+    """Make this process's next child PID 1 of a fresh PID namespace; callable once per run.
+
+    A second unshare(CLONE_NEWPID) is refused while the namespace for children differs from the caller's
+    own, so first point it back at our own namespace (setns to a file opened once)."""
+    global _own_pid_namespace
+    if _own_pid_namespace is None:
+        _own_pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    _check(_libc.setns(_own_pid_namespace, CLONE_NEWPID), "setns")
+    unshare(CLONE_NEWPID)
+
+
 def mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
     _check(
         _libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
@@ -117,11 +132,11 @@ def detect_layers(hidden_paths: list[str], kept_paths: list[str], *, cgroups: bo
 
 
 def enter_namespaces(layers: Layers) -> None:
-    """In the run's first child: new namespaces, private mounts, app data hidden. PID ns takes effect for
-    the next fork, whose child becomes PID 1 there: when it exits, everything it left behind is killed."""
+    """In the run's child (already in its own PID namespace): new mount, network, IPC and UTS namespaces,
+    private mounts, app data hidden."""
     if not layers.namespaces:
         return
-    unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID)
+    unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
     mount("none", "/", None, MS_REC | MS_PRIVATE)
     # A read-only root: nothing a run writes outside its private tmpfs folders can persist.
     with contextlib.suppress(OSError):
@@ -151,7 +166,8 @@ def _hide(path: str, keep: list[str]) -> None:
 
 
 def enter_pid_namespace(layers: Layers) -> None:
-    """In PID 1 of the new PID namespace: a /proc that shows only this run, and a neutral hostname."""
+    """In the run's child, inside its PID and mount namespaces: a /proc that shows only this run, and a
+    neutral hostname."""
     if layers.namespaces:
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         _libc.sethostname(b"sandbox", 7)

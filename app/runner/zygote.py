@@ -6,11 +6,13 @@ children thread pools that deadlock on the first op that uses them (runner-findi
 Protocol: length-prefixed JSON frames on stdin (jobs) and stdout (results); the first frame out
 says the zygote is ready and which sandbox layers it could enable. Logs go to stderr.
 
-Per run:  zygote ──fork──> A: setsid, cgroups, new namespaces ──fork──> B: PID 1 of the new PID
-          namespace, a tiny init ──fork──> C: unprivileged uid, rlimits, warmed up; waits for its job,
-          then fds 1/2/3 = stdout/stderr/result pipes ──> harness.run()
-C is prepared before its job arrives. When C exits, B reports C's wait status and exits, and the kernel
-kills everything left in the PID namespace.
+Per run:  zygote: unshare(NEWPID), then
+            ──posix_spawn──> I: `cat` on a pipe, PID 1 of the new PID namespace (no copy of the zygote)
+            ──fork──> C: PID 2 there; setsid, cgroups, new mount/net/ipc/uts namespaces, unprivileged uid,
+                      rlimits, warmed up; waits for its job, then fds 1/2/3 = stdout/stderr/result
+                      pipes ──> harness.run()
+C is prepared before its job arrives. The zygote waits for C, then kills I, and the kernel kills
+everything left in the PID namespace. One fork of the (large) zygote per run.
 """
 
 import argparse
@@ -19,8 +21,8 @@ import logging
 import os
 import re
 import select
+import shutil
 import signal
-import struct
 import sys
 import time
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from typing import Any
 from app.runner.protocol import read_frame, write_frame
 
 SETUP_FAILED = 70
+INIT_PROGRAM = shutil.which("cat") or "/bin/cat"  # PID 1 of each run's namespace (see spawn_namespace_init)
 TRUNCATED = "\n[output truncated: the program printed more than {limit} KB]\n"
 TF_LOG_LINE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
@@ -39,36 +42,6 @@ TF_LOG_LINE = re.compile(
 def learner_stderr(raw: str) -> str:
     """stderr without TensorFlow's own C++ info lines (start-up notices), everything else kept."""
     return "".join(line for line in raw.splitlines(keepends=True) if not TF_LOG_LINE.match(line.rstrip("\n")))
-
-
-def _exit_like(pid: int, pipes: tuple[int, ...]) -> None:
-    """Process A: wait for B and end the same way (never returns)."""
-    for fd in pipes:
-        os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        if number not in (signal.SIGKILL, signal.SIGSTOP):
-            signal.signal(number, signal.SIG_DFL)
-        os.kill(os.getpid(), number)
-    os._exit(os.waitstatus_to_exitcode(status))
-
-
-def _init(pid: int, pipes: tuple[int, ...], status_fd: int) -> None:
-    """Process B, PID 1 of the run's namespace: reap every orphan until the learner's process C ends, then
-    report C's raw wait status to the zygote and exit, which kills whatever C left behind. (PID 1 ignores
-    signals it has no handler for, so the learner's code must not be PID 1: SIGXCPU or a self-kill would
-    do nothing; and PID 1 cannot kill itself to pass a signal on, hence the status pipe.)"""
-    for fd in pipes:
-        os.close(fd)
-    while True:
-        try:
-            done, status = os.waitpid(-1, 0)
-        except ChildProcessError:
-            os._exit(SETUP_FAILED)
-        if done == pid:
-            os.write(status_fd, struct.pack(">i", status))
-            os._exit(0)
 
 
 def _read_job(fd: int) -> dict[str, Any]:
@@ -83,30 +56,19 @@ def _read_job(fd: int) -> dict[str, Any]:
     return job
 
 
-def _child(limits: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, int, int], job_fd: int,
+def _child(limits: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int, int], job_fd: int,
            cgroups: Any) -> None:
-    """Runs in the forked child; never returns. With namespaces: A -> B (init) -> C (the learner's code).
-    C is set up, sandboxed and warmed up before its job exists, then waits for the job on `job_fd`."""
+    """Runs in the forked child C, PID 2 of the run's PID namespace; never returns. It is set up,
+    sandboxed and warmed up before its job exists, then waits for the job on `job_fd`."""
     from app.runner import harness, sandbox
 
-    output_pipes, status_fd = pipes[:3], pipes[3]
     try:
         os.setsid()
         sandbox.die_with_parent()
         if cgroups is not None:
             cgroups.attach(os.getpid())
         sandbox.enter_namespaces(layers)
-        if layers.namespaces:
-            init = os.fork()
-            if init:
-                _exit_like(init, (*pipes, job_fd))
-            sandbox.die_with_parent()
-            sandbox.enter_pid_namespace(layers)
-            learner = os.fork()
-            if learner:
-                os.close(job_fd)
-                _init(learner, output_pipes, status_fd)
-        sandbox.die_with_parent()
+        sandbox.enter_pid_namespace(layers)
         sandbox.enter_run_process(layers, slot)
         sandbox.apply_limits(cpu_s=limits["cpu_s"], memory_mb=limits["memory_mb"],
                              file_bytes=limits["file_bytes"], processes=limits["processes"],
@@ -116,7 +78,7 @@ def _child(limits: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int
         sandbox.name_run_process()
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
-        for target, fd in zip((1, 2, 3), output_pipes, strict=True):
+        for target, fd in zip((1, 2, 3), pipes, strict=True):
             os.dup2(fd, target)
         os.closerange(4, 65536)
         os.environ.clear()
@@ -139,37 +101,83 @@ class ChildGone(Exception):
 
 @dataclass
 class Prepared:
-    """A sandboxed, warmed-up child waiting for its one job."""
+    """A sandboxed, warmed-up child waiting for its one job, and the init of its PID namespace."""
 
     pid: int
     job_w: int
     out_r: int
     err_r: int
     res_r: int
-    status_r: int
+    init_pid: int | None = None
+    init_w: int | None = None
+
+    def kill_namespace(self) -> None:
+        """Kill the namespace's init: the kernel then kills whatever the run left behind in it. (The init
+        finishes exiting only once C, a zombie child of the zygote in its namespace, is reaped.)"""
+        if self.init_pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.init_pid, signal.SIGKILL)
+
+    def reap_namespace(self) -> None:
+        """After C is reaped: collect the init, and close the pipe that kept it alive."""
+        if self.init_pid is not None:
+            self.kill_namespace()
+            os.waitpid(self.init_pid, 0)
+            self.init_pid = None
+        if self.init_w is not None:
+            os.close(self.init_w)
+            self.init_w = None
 
     def discard(self) -> None:
         _kill(self.pid)
+        self.kill_namespace()
         os.waitpid(self.pid, 0)
-        for fd in (self.job_w, self.out_r, self.err_r, self.res_r, self.status_r):
+        self.reap_namespace()
+        for fd in (self.job_w, self.out_r, self.err_r, self.res_r):
             os.close(fd)
+
+
+def spawn_namespace_init() -> tuple[int, int]:
+    """Start PID 1 of a new PID namespace, without a fork of this big process: `cat` reading a pipe only
+    the zygote writes to. It outlives nothing: when the zygote dies the pipe closes and it exits, and
+    when PID 1 exits the kernel kills every process left in the namespace. (PID 1 also ignores signals
+    it has no handler for, so a run, which is never PID 1, cannot stop it.)"""
+    from app.runner import sandbox
+
+    sandbox.new_pid_namespace_for_next_child()
+    init_r, init_w = os.pipe()
+    try:
+        pid = os.posix_spawn(INIT_PROGRAM, ["tfp-init"], {}, file_actions=[
+            (os.POSIX_SPAWN_DUP2, init_r, 0),
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+        ])
+    except BaseException:
+        os.close(init_w)
+        raise
+    finally:
+        os.close(init_r)
+    return pid, init_w
 
 
 def prepare(limits: dict[str, Any], layers: Any, slot: int, cgroups: Any = None) -> Prepared:
-    """Fork the next run's child now, so that the set-up is off the critical path of the next job."""
+    """Fork the next run's child now, so that the set-up is off the critical path of the next job.
+
+    With namespaces this is one fork of the zygote per run: the namespace's init is spawned (vfork and
+    exec of a tiny program), then the child forked into the namespace as its PID 2."""
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     res_r, res_w = os.pipe()
-    status_r, status_w = os.pipe()
     job_r, job_w = os.pipe()
+    init_pid, init_w = spawn_namespace_init() if layers.namespaces else (None, None)
     pid = os.fork()
     if pid == 0:
-        for fd in (out_r, err_r, res_r, status_r, job_w):
+        for fd in (out_r, err_r, res_r, job_w, *((init_w,) if init_w is not None else ())):
             os.close(fd)
-        _child(limits, layers, slot, (out_w, err_w, res_w, status_w), job_r, cgroups)
-    for fd in (out_w, err_w, res_w, status_w, job_r):
+        _child(limits, layers, slot, (out_w, err_w, res_w), job_r, cgroups)
+    for fd in (out_w, err_w, res_w, job_r):
         os.close(fd)
-    return Prepared(pid, job_w, out_r, err_r, res_r, status_r)
+    return Prepared(pid, job_w, out_r, err_r, res_r, init_pid, init_w)
 
 
 def supervise(job: dict[str, Any], child: Prepared, cgroups: Any = None) -> dict[str, Any]:
@@ -177,7 +185,7 @@ def supervise(job: dict[str, Any], child: Prepared, cgroups: Any = None) -> dict
     import json
 
     limits = job["limits"]
-    pid, out_r, err_r, res_r, status_r = child.pid, child.out_r, child.err_r, child.res_r, child.status_r
+    pid, out_r, err_r, res_r = child.pid, child.out_r, child.err_r, child.res_r
     memory_before = cgroups.memory_events() if cgroups is not None else (0, 0)
     start = time.monotonic()
     payload = json.dumps({"code": job["code"], "mode": job["mode"]}).encode()
@@ -189,9 +197,10 @@ def supervise(job: dict[str, Any], child: Prepared, cgroups: Any = None) -> dict
         raise ChildGone from error
     os.close(child.job_w)
 
-    buffers: dict[int, bytearray] = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray(),
-                                     status_r: bytearray()}
+    buffers: dict[int, bytearray] = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
     open_fds = set(buffers)
+    # Readable when C exits: then whatever it left behind (which may hold the pipes open) is killed.
+    exit_fd: int | None = os.pidfd_open(pid)
     deadline = start + limits["timeout_s"]
     killed_for: str | None = None
     output_cap = limits["output_bytes"]
@@ -200,8 +209,14 @@ def supervise(job: dict[str, Any], child: Prepared, cgroups: Any = None) -> dict
         if remaining <= 0:
             killed_for = "timeout"
             break
-        ready, _, _ = select.select(list(open_fds), [], [], remaining)
+        ready, _, _ = select.select([*open_fds, *((exit_fd,) if exit_fd is not None else ())], [], [], remaining)
         for fd in ready:
+            if fd == exit_fd:
+                os.close(exit_fd)
+                exit_fd = None
+                _kill(pid)  # its process group
+                child.kill_namespace()  # and everything else in its PID namespace
+                continue
             chunk = os.read(fd, 65536)
             if not chunk:
                 open_fds.discard(fd)
@@ -213,14 +228,16 @@ def supervise(job: dict[str, Any], child: Prepared, cgroups: Any = None) -> dict
         if len(buffers[res_r]) > 4 * 1024 * 1024:
             killed_for = "crashed"
             break
+    if exit_fd is not None:
+        os.close(exit_fd)
     if killed_for:
         _kill(pid)
+        child.kill_namespace()
     _, wait_status = os.waitpid(pid, 0)
     duration = (time.monotonic() - start) * 1000
+    child.reap_namespace()
     for fd in buffers:
         os.close(fd)
-    if len(buffers[status_r]) == 4:  # the learner's own exit, as reported by the namespace's init
-        (wait_status,) = struct.unpack(">i", bytes(buffers[status_r]))
     if cgroups is not None and killed_for in (None, "timeout"):
         kills, hits = cgroups.memory_events()
         # Reclaim before an OOM kill can take seconds: a run stopped by the clock while pressing

@@ -143,7 +143,10 @@ def test_a_background_child_that_tries_to_outlive_the_run_is_killed_with_it(runn
 
 
 def test_a_run_that_starts_its_own_session_does_not_outlive_its_timeout(runner: RunnerApp):
-    code = f"import os, time\nos.setsid()\nprint('escaping', flush=True)\ntime.sleep({TIMEOUT_S + 8})\n"
+    # The run itself already leads its session (as a program started from an interactive shell leads its
+    # process group), so it daemonizes the usual way: a child that starts a new session and stays.
+    code = ("import os, time\nif os.fork() == 0:\n    os.setsid()\n    print('escaping', flush=True)\n"
+            f"    time.sleep({TIMEOUT_S + 8})\n    os._exit(0)\nos.wait()\n")
     result = runner.run(code)
     try:
         assert_stopped_by_timeout(result)
@@ -156,7 +159,7 @@ def test_a_run_that_starts_its_own_session_does_not_outlive_its_timeout(runner: 
 
 
 def test_killing_the_parent_process_ends_with_a_status_and_the_pool_keeps_serving(runner: RunnerApp):
-    # Inside its PID namespace the program is PID 1 and its parent is outside: os.getppid() is 0, so this
+    # Inside its PID namespace the program is PID 2 and its parent (the zygote) is outside: os.getppid() is 0, so this
     # is kill(0, SIGKILL), its own process group, which the kernel does not deliver to a namespace's init.
     result = runner.run("import os\nprint('before', os.getppid(), flush=True)\nos.kill(os.getppid(), 9)\n"
                         "print('after')\n")
