@@ -131,12 +131,22 @@ def detect_layers(hidden_paths: list[str], kept_paths: list[str], *, cgroups: bo
                   hidden_paths=existing(hidden_paths), kept_paths=existing(kept_paths), cgroups=cgroups)
 
 
+def enter_worker_namespaces(layers: Layers) -> None:
+    """In the zygote, once: a network namespace with no interface up (not even loopback) and a neutral
+    hostname, shared by its runs one after another. Nothing in them outlives a run: sockets close with
+    their processes, and a run's unprivileged user can change neither. (Made once, not per run: creating
+    and tearing down a network namespace costs the kernel more than the rest of a run's sandbox.)"""
+    if layers.namespaces:
+        unshare(CLONE_NEWNET | CLONE_NEWUTS)
+        _libc.sethostname(b"sandbox", 7)
+
+
 def enter_namespaces(layers: Layers) -> None:
-    """In the run's child (already in its own PID namespace): new mount, network, IPC and UTS namespaces,
-    private mounts, app data hidden."""
+    """In the run's child (already in its own PID namespace): new mount and IPC namespaces (System V IPC
+    objects outlive processes, so they must not be shared between runs), private mounts, app data hidden."""
     if not layers.namespaces:
         return
-    unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+    unshare(CLONE_NEWNS | CLONE_NEWIPC)
     mount("none", "/", None, MS_REC | MS_PRIVATE)
     # A read-only root: nothing a run writes outside its private tmpfs folders can persist.
     with contextlib.suppress(OSError):
@@ -166,11 +176,9 @@ def _hide(path: str, keep: list[str]) -> None:
 
 
 def enter_pid_namespace(layers: Layers) -> None:
-    """In the run's child, inside its PID and mount namespaces: a /proc that shows only this run, and a
-    neutral hostname."""
+    """In the run's child, inside its PID and mount namespaces: a /proc that shows only this run."""
     if layers.namespaces:
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        _libc.sethostname(b"sandbox", 7)
 
 
 def enter_run_process(layers: Layers, slot: int) -> None:

@@ -17,6 +17,7 @@ everything left in the PID namespace. One fork of the (large) zygote per run.
 
 import argparse
 import contextlib
+import gc
 import logging
 import os
 import re
@@ -344,10 +345,17 @@ def main() -> None:
     from app.runner import harness
 
     harness.warm_up_zygote()
+    # Everything imported so far lives as long as the zygote: keep the garbage collector's passes in each
+    # run away from it, so a run does not copy (copy-on-write) every page holding a Python object.
+    gc.collect()
+    gc.freeze()
     from app.runner.sandbox import SlotCgroups, detect_layers
 
     cgroups = SlotCgroups.create(args.slot, args.memory_mb, args.processes) if os.geteuid() == 0 else None
     layers = detect_layers(args.hide, args.keep, cgroups=cgroups is not None)
+    from app.runner import sandbox
+
+    sandbox.enter_worker_namespaces(layers)
     limits = {"cpu_s": args.cpu_s, "memory_mb": args.memory_mb, "file_bytes": args.file_bytes,
               "processes": args.processes}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit through Worker.close()

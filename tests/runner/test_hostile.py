@@ -407,6 +407,21 @@ def test_the_only_network_interface_a_run_sees_is_its_own_loopback(runner: Runne
     assert result["stdout"] == "['lo']\n"
 
 
+def test_nothing_a_run_listens_on_is_there_for_a_later_run(runner: RunnerApp):
+    """Runs of one worker share its network namespace one after another (its loopback is down); what a
+    run binds dies with it, so a later run finds nothing to talk to."""
+    first = runner.run_ok("import os, socket, time\n"
+                          "tcp = socket.socket()\ntcp.bind(('127.0.0.1', 0))\ntcp.listen()\n"
+                          "unix = socket.socket(socket.AF_UNIX)\nunix.bind('\\0tfp-left-behind')\nunix.listen()\n"
+                          "if os.fork() == 0:\n    time.sleep(30)\n"  # a child that would keep both open
+                          "print(tcp.getsockname()[1])\n")
+    port = int(first["stdout"])
+    for _ in range(runner.settings.runner_workers):
+        tcp = runner.run(f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2)\n")
+        assert tcp["status"] == "error" and tcp["error"]["type"] == "OSError", tcp
+        unix = runner.run("import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect('\\0tfp-left-behind')\n")
+        assert unix["status"] == "error" and unix["error"]["type"] == "ConnectionRefusedError", unix
+
 
 def test_a_second_run_finds_nothing_the_first_left_behind(runner: RunnerApp):
     tag = uuid.uuid4().hex
