@@ -16,6 +16,7 @@ from app.learning.api import router as learning_api
 from app.learning.pages import router as learning_pages
 from app.runner.client import RunnerUnavailable, make_runner
 from app.runs.api import router as runs_api
+from app.runs.recorder import RunRecorder
 from app.settings import PROJECT_ROOT, Settings
 from app.web.authoring import router as authoring_router
 from app.web.csrf import CrossSiteRequestMiddleware
@@ -37,6 +38,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await runner.start()
         except RunnerUnavailable:
             logger.exception("the code runner did not start; runs will answer 503")
+    app.state.run_recorder.start()
     stop_watching = asyncio.Event()
     watcher = None
     if app.state.settings.authoring:
@@ -50,6 +52,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await watcher
     if runner is not None:
         await runner.close()
+    await app.state.run_recorder.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -64,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.content = ContentStore(settings.content_dir)
     app.state.content.reload()
     app.state.runner = make_runner(settings)
+    app.state.run_recorder = RunRecorder(app.state.session_factory)
     app.state.run_limiter = RateLimiter(f"{settings.runner_rate_per_minute}/minute")
     app.state.login_limiter = RateLimiter(settings.login_rate)
 

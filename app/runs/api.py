@@ -3,14 +3,11 @@
 import asyncio
 
 from fastapi import APIRouter, HTTPException, Request
-from starlette.concurrency import run_in_threadpool
 
-from app.db import request_session
 from app.deps import LearnerId
 from app.runner.client import RunnerBusy, RunnerUnavailable
 from app.runner.protocol import MAX_CODE_BYTES, CompareResult, RunResult
 from app.runs.schemas import CompareIn, RunIn
-from app.runs.service import record_run
 
 router = APIRouter(prefix="/api", tags=["runs"])
 RETRY_AFTER_BUSY_S = 2
@@ -38,8 +35,7 @@ async def _run(request: Request, learner_id: LearnerId, body: RunIn) -> RunResul
         raise HTTPException(503, "The code runner is unavailable right now; reading and quizzes still work.",
                             headers={"Retry-After": "10"}) from error
     lesson = body.lesson if body.lesson and request.app.state.content.library.get(body.lesson) else None
-    async for db in request_session(request.app.state.session_factory):
-        await run_in_threadpool(record_run, db=db, learner_id=learner_id, lesson_slug=lesson, result=result)
+    request.app.state.run_recorder.add(learner_id=learner_id, lesson_slug=lesson, result=result)
     return result
 
 

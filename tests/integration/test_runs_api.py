@@ -38,6 +38,19 @@ class FakeRunner:
         return RunResult(status=status, mode=request.mode, stdout="tf.Tensor(7)\n", error=error, duration_ms=41.5)
 
 
+def wait_for_records(app: Any, count: int) -> None:
+    """Records reach the database within a moment, without the app stopping."""
+    import time
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with app.state.session_factory() as db:
+            if len(db.scalars(select(RunRecord)).all()) >= count:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} run records were written within 5 s")
+
+
 def app_with(settings: Settings, runner: FakeRunner | None, **overrides: Any):
     app = create_app(settings.model_copy(update=overrides))
     app.state.runner = runner
@@ -46,10 +59,11 @@ def app_with(settings: Settings, runner: FakeRunner | None, **overrides: Any):
 
 def test_a_run_is_answered_and_recorded_with_its_lesson(settings: Settings):
     app = app_with(settings, FakeRunner())
-    client = TestClient(app)
-    body = client.post("/api/run", json={"code": TRIVIAL, "mode": "eager", "lesson": "fixture-lesson"}).json()
-    assert (body["status"], body["mode"]) == ("ok", "eager")
-    client.post("/api/run", json={"code": "raise ValueError('boom')"})
+    with TestClient(app) as client:  # the app's lifespan: records are written in batches while it runs
+        body = client.post("/api/run", json={"code": TRIVIAL, "mode": "eager", "lesson": "fixture-lesson"}).json()
+        assert (body["status"], body["mode"]) == ("ok", "eager")
+        client.post("/api/run", json={"code": "raise ValueError('boom')"})
+        wait_for_records(app, 2)
     with app.state.session_factory() as db:
         records = db.scalars(select(RunRecord).order_by(RunRecord.id)).all()
     assert [(r.lesson_slug, r.mode, r.status, r.error_type) for r in records] == [
@@ -61,8 +75,9 @@ def test_a_run_is_answered_and_recorded_with_its_lesson(settings: Settings):
 
 def test_a_run_naming_an_unknown_lesson_is_recorded_without_one(settings: Settings):
     app = app_with(settings, FakeRunner())
-    TestClient(app).post("/api/run", json={"code": TRIVIAL, "lesson": "no-such-lesson"})
-    with app.state.session_factory() as db:
+    with TestClient(app) as client:
+        client.post("/api/run", json={"code": TRIVIAL, "lesson": "no-such-lesson"})
+    with app.state.session_factory() as db:  # stopping the app wrote what was pending
         assert [r.lesson_slug for r in db.scalars(select(RunRecord))] == [None]
     app.state.engine.dispose()
 
@@ -127,3 +142,29 @@ def test_the_web_process_never_imports_tensorflow(settings: Settings):
     client.get("/lessons/fixture-lesson")
     client.post("/api/run", json={"code": TRIVIAL})
     assert "tensorflow" not in sys.modules
+
+
+def test_records_wait_for_a_database_that_failed_and_are_written_later(settings: Settings):
+    import uuid
+
+    from app.accounts.models import Learner
+    from app.runs.recorder import RunRecorder
+
+    app = app_with(settings, FakeRunner())
+    calls = {"n": 0}
+
+    def flaky_factory():  # the first write fails, as if the database were locked or down
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database is down")
+        return app.state.session_factory()
+
+    recorder = RunRecorder(flaky_factory)  # type: ignore[arg-type]
+    learner = uuid.uuid4()
+    recorder.add(learner_id=learner, lesson_slug=None, result=RunResult(status="ok", mode="graph", duration_ms=3.0))
+    assert recorder.flush() == 0 and len(recorder.pending) == 1  # kept, nothing lost
+    assert recorder.flush() == 1 and recorder.pending == []
+    with app.state.session_factory() as db:
+        assert db.get(Learner, learner) is not None  # a learner seen first through a run is created
+        assert [r.learner_id for r in db.scalars(select(RunRecord))] == [learner]
+    app.state.engine.dispose()
