@@ -114,3 +114,24 @@ def test_the_page_names_the_verified_tensorflow_version_only_for_the_verified_te
     page = client.get("/lessons/fixture-lesson").text
     assert "2.99.0" not in page
     assert "have not been re-verified since its last change" in page
+
+
+def test_an_author_account_sees_drafts_and_a_learner_account_does_not(
+    app: FastAPI, client: TestClient, other_client: TestClient, content_dir: Path
+):
+    import uuid
+
+    from app.accounts import service
+
+    save(app, content_dir / "draft.md", DRAFT)
+    with app.state.session_factory() as db:
+        author = service.sign_up(db=db, learner_id=uuid.uuid4(), email="writer@example.org", password="long enough 1")
+        author.role = "author"
+        service.sign_up(db=db, learner_id=uuid.uuid4(), email="reader@example.org", password="long enough 2")
+        db.commit()
+    client.post("/login", data={"email": "writer@example.org", "password": "long enough 1"})
+    other_client.post("/login", data={"email": "reader@example.org", "password": "long enough 2"})
+    assert client.get("/lessons/draft-lesson").status_code == 200
+    assert "badge-draft" in client.get("/").text
+    assert other_client.get("/lessons/draft-lesson").status_code == 404
+    assert "badge-draft" not in other_client.get("/").text
