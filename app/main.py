@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.accounts.pages import router as accounts_pages
+from app.admin.pages import router as admin_pages
 from app.content.store import ContentStore
 from app.db import make_engine, make_session_factory
 from app.health import router as health_router
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(runs_api)
     app.include_router(authoring_router)
     app.include_router(accounts_pages)
+    app.include_router(admin_pages)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
     app.state.identity_cookie = IdentityCookie(settings.resolved_secret_key(), secure=settings.secure_cookies)

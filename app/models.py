@@ -2,7 +2,18 @@
 
 from app.accounts.models import Learner
 from app.db import Base
-from app.learning.models import LessonState, PracticeAnswer, TestAnswer, TestAttempt, TestDraw
+from app.learning.models import (
+    HintReveal,
+    LessonOpen,
+    LessonState,
+    PracticeAnswer,
+    TestAnswer,
+    TestAttempt,
+    TestDraw,
+)
 from app.runs.models import RunRecord
 
-__all__ = ["Base", "Learner", "LessonState", "PracticeAnswer", "RunRecord", "TestAnswer", "TestAttempt", "TestDraw"]
+__all__ = [
+    "Base", "HintReveal", "Learner", "LessonOpen", "LessonState", "PracticeAnswer", "RunRecord", "TestAnswer",
+    "TestAttempt", "TestDraw",
+]

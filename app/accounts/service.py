@@ -106,7 +106,23 @@ def merge_anonymous(*, db: Session, anonymous_id: uuid.UUID, account: Learner) -
                                    *(other.c[key.name] == table.c[key.name] for key in keys))
             db.execute(delete(table).where(table.c.learner_id == anonymous_id, clash))
         db.execute(update(table).where(table.c.learner_id == anonymous_id).values(learner_id=account.id))
+    keep_one_first_try(db=db, learner_id=account.id)
     db.delete(anonymous)
+
+
+def keep_one_first_try(*, db: Session, learner_id: uuid.UUID) -> None:
+    """After a merge, a question answered both anonymously and on the account has two "first tries":
+    only the earlier one stays first, so question statistics count each learner once."""
+    from app.learning.models import PracticeAnswer
+
+    answers = PracticeAnswer.__table__
+    earlier = answers.alias("earlier")
+    db.execute(update(answers).where(
+        answers.c.learner_id == learner_id, answers.c.first_try.is_(True),
+        exists().where(earlier.c.learner_id == learner_id, earlier.c.lesson_slug == answers.c.lesson_slug,
+                       earlier.c.question_id == answers.c.question_id, earlier.c.first_try.is_(True),
+                       earlier.c.id < answers.c.id),
+    ).values(first_try=False))
 
 
 def change_password(*, db: Session, account: Learner, current: str, new: str) -> Learner:

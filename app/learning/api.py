@@ -3,10 +3,11 @@
 from fastapi import APIRouter
 
 from app.deps import CurrentLesson, CurrentLibrary, DbSession, LearnerId
-from app.learning import practice, progress, quiz
+from app.learning import events, practice, progress, quiz
 from app.learning.schemas import (
     AnswerIn,
     Feedback,
+    HintRevealed,
     LessonDetail,
     LessonProgress,
     LessonSummary,
@@ -35,6 +36,13 @@ def answer_practice(lesson: CurrentLesson, question_id: str, body: AnswerIn, db:
                     learner_id: LearnerId) -> Feedback:
     return practice.record_answer(db=db, learner_id=learner_id, lesson=lesson, question_id=question_id,
                                   choice=body.choice)
+
+
+@router.post("/lessons/{slug}/practice/{question_id}/hint")
+def reveal_hint(lesson: CurrentLesson, question_id: str, db: DbSession, learner_id: LearnerId) -> HintRevealed:
+    """Sent by the lesson page when a learner opens a practice question's hint (for question statistics)."""
+    events.record_hint_reveal(db=db, learner_id=learner_id, lesson=lesson, question_id=question_id)
+    return HintRevealed(question_id=question_id)
 
 
 @router.get("/lessons/{slug}/test")

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.content.schema import Lesson, Question
 from app.deps import CurrentLesson, CurrentLibrary, DbSession, LearnerId, viewer_is_author
 from app.errors import InvalidInput
-from app.learning import practice, progress, quiz
+from app.learning import events, practice, progress, quiz
 from app.learning.schemas import Feedback
 
 router = APIRouter(include_in_schema=False)
@@ -101,6 +101,7 @@ def catalog(request: Request, library: CurrentLibrary, db: DbSession, learner_id
 @router.get("/lessons/{slug}")
 def lesson_page(request: Request, lesson: CurrentLesson, db: DbSession, learner_id: LearnerId,
                 q: Annotated[int | None, Query(ge=1, le=100)] = None, retry: bool = False) -> Response:
+    events.record_lesson_open(db=db, learner_id=learner_id, lesson=lesson)
     context = practice_view(db=db, learner_id=learner_id, lesson=lesson, page=True, q=q, retry=retry)
     info = request.app.state.content.info(lesson.slug)
     if info is not None and info.problems and not viewer_is_author(request):

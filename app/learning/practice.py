@@ -2,6 +2,7 @@
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.content.schema import Lesson, Question
@@ -35,8 +36,12 @@ def record_answer(
     question = practice_question(lesson=lesson, question_id=question_id)
     key = normalize_choice(question, choice)
     ensure_learner(db=db, learner_id=learner_id)
+    earlier = db.scalar(select(PracticeAnswer.id).where(
+        PracticeAnswer.learner_id == learner_id, PracticeAnswer.lesson_slug == lesson.slug,
+        PracticeAnswer.question_id == question.id,
+    ).limit(1))
     db.add(PracticeAnswer(
         learner_id=learner_id, lesson_slug=lesson.slug, question_id=question.id,
-        choice=key, correct=key == question.correct_choice,
+        choice=key, correct=key == question.correct_choice, first_try=earlier is None,
     ))
     return Feedback.of(question, key)

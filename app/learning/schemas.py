@@ -135,3 +135,8 @@ class LessonProgress(BaseModel):
 
 class ProgressOut(BaseModel):
     lessons: list[LessonProgress]
+
+
+class HintRevealed(BaseModel):
+    question_id: str
+    revealed: bool = True

@@ -67,6 +67,17 @@
       .catch(function () { fallback(link.href); });
   });
 
+  // Opening a practice hint is remembered for the question statistics (the hint shows either way).
+  // `toggle` does not bubble, so listen in the capture phase.
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.matches || !details.matches("details[data-hint-url]") || !details.open) return;
+    if (details.dataset.hintSent) return;
+    details.dataset.hintSent = "1";
+    fetch(details.dataset.hintUrl, { method: "POST", credentials: "same-origin", keepalive: true })
+      .catch(function () { delete details.dataset.hintSent; });
+  }, true);
+
   function countUnanswered(form) {
     var groups = form.querySelectorAll(".test-question");
     var missing = 0;

@@ -230,3 +230,18 @@ def test_admins_can_change_roles_but_not_remove_the_last_admin(app: FastAPI):
         with pytest.raises(service.InvalidInput, match="A role is one of"):
             service.set_role(db=db, learner_id=learner.id, role="owner")
         db.commit()
+
+
+def test_a_question_answered_before_and_after_logging_in_has_one_first_try(app: FastAPI, client: TestClient,
+                                                                           other_client: TestClient):
+    from sqlalchemy import select
+
+    from app.learning.models import PracticeAnswer
+
+    sign_up(other_client)
+    answer(other_client, "p-one", "A")
+    answer(client, "p-one", "B")  # the same question, anonymously, on another browser
+    log_in(client)
+    with app.state.session_factory() as db:
+        firsts = db.scalars(select(PracticeAnswer.choice).where(PracticeAnswer.first_try.is_(True))).all()
+    assert firsts == ["A"]
