@@ -93,7 +93,7 @@ class Layers:
     def describe(self) -> dict[str, str]:
         return {
             "process": "on: fork per run, own session, rlimits (CPU, memory, files, processes), no_new_privs",
-            "namespaces": "on: mount, network (no interfaces), pid, ipc, uts; private noexec /tmp"
+            "namespaces": "on: mount, pid, ipc per run; network (no interface up), uts per worker; private noexec /tmp"
             if self.namespaces else "OFF: the host does not allow unshare(2) (needs root or user namespaces)",
             "user": f"on: runs as uid {SANDBOX_UID_BASE}+slot, no capabilities"
             if self.unprivileged_user else "OFF: the runner is not root, so runs keep the runner's own uid",
