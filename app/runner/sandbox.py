@@ -153,23 +153,34 @@ def enter_namespaces(layers: Layers) -> None:
         mount("none", "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY)
     for target, size in (("/tmp", "64m"), ("/dev/shm", "16m"), ("/var/tmp", "1m"), ("/run/lock", "1m")):
         if os.path.isdir(target):
-            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={size},mode=1777")
+            # A private, writable tmpfs; Python itself stays readable when it lives below (a checkout in /tmp)
+            _cover(target, kept_below(layers, target), flags=MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                   options=f"size={size},mode=1777", read_only=False)
     for path in layers.hidden_paths:
         if os.path.isdir(path):
-            _hide(path, [k for k in layers.kept_paths if Path(k).is_relative_to(path)])
+            _cover(path, kept_below(layers, path), flags=MS_NOSUID | MS_NODEV, options="size=64k,mode=755",
+                   read_only=True)
 
 
-def _hide(path: str, keep: list[str]) -> None:
-    """Cover `path` with an empty read-only tmpfs, then bring back `keep` (e.g. a Python installation
-    under /root) read-only at the same place. The kept folders are opened before the tmpfs hides them."""
+def kept_below(layers: Layers, path: str) -> list[str]:
+    """The kept folders inside `path`, outermost only (a virtualenv, not also its site-packages)."""
+    below = [kept for kept in layers.kept_paths if Path(kept).is_relative_to(path) and kept != path]
+    return [kept for kept in below if not any(Path(kept).is_relative_to(o) and o != kept for o in below)]
+
+
+def _cover(path: str, keep: list[str], *, flags: int, options: str, read_only: bool) -> None:
+    """Cover `path` with an empty tmpfs, then bring back `keep` (e.g. a Python installation under /root or
+    a virtualenv under /tmp) read-only at the same place. The kept folders are opened before the tmpfs
+    covers them. A read-only cover is remounted read-only and noexec once the kept folders are back."""
     handles = [os.open(k, os.O_RDONLY | os.O_DIRECTORY) for k in keep]
     try:
-        mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+        mount("tmpfs", path, "tmpfs", flags, options)
         for kept, handle in zip(keep, handles, strict=True):
             os.makedirs(kept, mode=0o755, exist_ok=True)
             mount(f"/proc/self/fd/{handle}", kept, None, MS_BIND | MS_REC)
             mount("none", kept, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-        mount("none", path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        if read_only:
+            mount("none", path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
     finally:
         for handle in handles:
             os.close(handle)

@@ -14,6 +14,16 @@ from app.runner.sandbox import WORKDIR
 from tests.runner.conftest import SECRET_ENV, TIMEOUT_S, RunnerApp, kill_processes, wait_until
 
 
+def fresh_tmp() -> list[str]:
+    """What a run sees in its private /tmp: its own folder, and the way down to Python when the checkout
+    (and so the virtualenv) lives under /tmp, as in a CI clone."""
+    from app.runner.client import kept_paths
+
+    kept = {Path(path).resolve().relative_to("/tmp").parts[0] for path in kept_paths()
+            if Path(path).resolve().is_relative_to("/tmp")}
+    return sorted({"run", *kept})
+
+
 def assert_stopped_by_timeout(result: dict) -> None:
     assert result["status"] == "timeout", result
     assert result["error"]["type"] == "Timeout"
@@ -138,8 +148,8 @@ def test_a_background_child_that_tries_to_outlive_the_run_is_killed_with_it(runn
     assert runner.sandbox_processes() == []
     assert not os.path.exists(name)  # not on the host either
     for _ in range(runner.settings.runner_workers):
-        later = runner.run_ok(f"import os\nprint(os.path.exists({name!r}), os.listdir('/tmp'))\n")
-        assert later["stdout"] == "False ['run']\n"
+        later = runner.run_ok(f"import os\nprint(os.path.exists({name!r}), sorted(os.listdir('/tmp')))\n")
+        assert later["stdout"] == f"False {fresh_tmp()}\n"
 
 
 def test_a_run_that_starts_its_own_session_does_not_outlive_its_timeout(runner: RunnerApp):
@@ -437,7 +447,7 @@ def test_a_second_run_finds_nothing_the_first_left_behind(runner: RunnerApp):
         second = runner.run_ok(
             "import os\nprint(sorted(os.listdir('/tmp')), sorted(os.listdir('/dev/shm')), sorted(os.listdir('.')))\n"
         )
-        assert second["stdout"] == "['run'] [] ['main.py']\n"
+        assert second["stdout"] == f"{fresh_tmp()} [] ['main.py']\n"
     assert wait_until(lambda: not runner.sandbox_processes(), 2)
 
 
