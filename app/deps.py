@@ -22,8 +22,8 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
-# The dependencies below do no I/O, so they are async: FastAPI would run a sync one in the
-# threadpool, and each hop costs more than the work.
+# The dependencies below are async: FastAPI would run a sync one in the threadpool, and each hop costs
+# more than their work. Only a signed-in cookie costs I/O (one lookup, in the threadpool).
 @dataclass(frozen=True)
 class Account:
     """The signed-in account behind this request (a plain value: safe outside any database session)."""

@@ -34,11 +34,12 @@ def form_page(request: Request, template: str, status: int = 200, **context: obj
     return request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
 
 
-def signed_in(request: Request, account_id: object, version: int, target: str) -> Response:
-    request.state.set_identity = Identity(account_id, version)  # type: ignore[arg-type]
+def signed_in(request: Request, account_id: uuid.UUID, version: int, target: str) -> Response:
+    request.state.set_identity = Identity(account_id, version)
     return RedirectResponse(safe_next(target), status_code=303)
 
 
+# The GET pages take CurrentAccount so that the header knows who is signed in.
 @router.get("/signup")
 def signup_page(request: Request, account: CurrentAccount, next: str = "/") -> Response:
     return form_page(request, "accounts/signup.html", next=safe_next(next), email="")

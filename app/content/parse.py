@@ -10,6 +10,7 @@ import hashlib
 import re
 import textwrap
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import yaml
 from markdown_it.token import Token
@@ -558,7 +559,15 @@ def option_output(text: str) -> str | None:
 
 def parse_lesson(text: str, path: str) -> tuple[Lesson | None, list[Problem]]:
     """Parse one lesson file's text; the lesson is None whenever there is any problem."""
+    lesson, problems = _parse_cached(text, path)
+    return lesson, list(problems)
+
+
+@lru_cache(maxsize=256)
+def _parse_cached(text: str, path: str) -> tuple[Lesson | None, tuple[Problem, ...]]:
+    """Parsing and rendering is pure, and the slow part of a reload: saving one lesson in authoring mode
+    re-parses only that one (the result is immutable, so sharing it is safe)."""
     parser = _Parser(path=path, text=text)
     lesson = parser.parse()
-    problems = sorted(set(parser.problems))
+    problems = tuple(sorted(set(parser.problems)))
     return (lesson if not problems else None), problems
