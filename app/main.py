@@ -21,7 +21,9 @@ from app.runs.recorder import RunRecorder
 from app.settings import PROJECT_ROOT, Settings
 from app.web.authoring import router as authoring_router
 from app.web.csrf import CrossSiteRequestMiddleware
+from app.web.docs import router as docs_router
 from app.web.errors import install_error_handlers
+from app.web.headers import SecurityHeadersMiddleware
 from app.web.identity import IdentityCookie, LearnerCookieMiddleware
 from app.web.limits import BodySizeLimitMiddleware
 from app.web.ratelimit import RateLimiter
@@ -59,7 +61,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app; the database must already be migrated (`tfpatterns serve` does it)."""
     settings = settings or Settings()
-    app = FastAPI(title="TF Patterns", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+    app = FastAPI(title="TF Patterns", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
                   lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
@@ -80,10 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(authoring_router)
     app.include_router(accounts_pages)
     app.include_router(admin_pages)
+    app.include_router(docs_router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
     app.state.identity_cookie = IdentityCookie(settings.resolved_secret_key(), secure=settings.secure_cookies)
     app.add_middleware(LearnerCookieMiddleware, cookie=app.state.identity_cookie)
     app.add_middleware(CrossSiteRequestMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
