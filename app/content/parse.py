@@ -29,6 +29,7 @@ from app.content.schema import (
     Example,
     FrontMatter,
     Lesson,
+    Listing,
     Question,
     Section,
 )
@@ -72,8 +73,7 @@ class Block:
 
     @property
     def fence_language(self) -> str:
-        info = self.tokens[0].info.strip()
-        return info.split(maxsplit=1)[0].lower() if info else ""
+        return fence_language(self.tokens[0])
 
 
 @dataclass
@@ -84,6 +84,7 @@ class _Parser:
     body_lines: list[str] = field(default_factory=list)
     body_offset: int = 0
     minutes_line: int = 1
+    tokens: list[Token] = field(default_factory=list)
 
     def problem(self, body_line: int | None, message: str, *, file_line: int | None = None) -> None:
         line = file_line if file_line is not None else self.body_offset + (body_line or 0) + 1
@@ -160,7 +161,7 @@ class _Parser:
         return meta
 
     def blocks(self) -> list[Block]:
-        tokens = render.markdown().parse("\n".join(self.body_lines))
+        tokens = self.tokens = render.markdown().parse("\n".join(self.body_lines))
         blocks: list[Block] = []
         i = 0
         while i < len(tokens):
@@ -274,6 +275,32 @@ class _Parser:
             description=self.source(description.start, description.end),
             code=pair[0], output=pair[1], line=self.body_offset + heading.start + 1, output_line=pair[2],
         )
+
+    def listings(self) -> list[Listing]:
+        """Every ```python block directly followed by an ```output block, wherever it stands, is a program
+        that `check` runs. Any other ```output block, bar a predict-the-output question's options (checked
+        with their question), would be shown to learners unverified, so it is a problem."""
+        found = []
+        section = subheading = ""
+        for i, token in enumerate(self.tokens):
+            if token.type == "heading_open" and token.level == 0:
+                if token.tag == "h2":
+                    section, subheading = self.tokens[i + 1].content.strip(), ""
+                elif token.tag == "h3":
+                    subheading = self.tokens[i + 1].content.strip()
+            if token.type != "fence" or fence_language(token) != "output" or token.map is None:
+                continue
+            before = self.tokens[i - 1] if i else None
+            if before is not None and before.type == "fence" and fence_language(before) == "python" and before.map:
+                found.append(Listing(
+                    where=program_name(section, subheading), code=before.content, output=token.content,
+                    line=self.body_offset + before.map[0] + 1, output_line=self.body_offset + token.map[0] + 2,
+                ))
+            elif not (section in QUESTION_SECTIONS and in_option(self.tokens, i)):
+                self.problem(token.map[0], "this ```output block does not come right after a ```python block, so "
+                             "`check` cannot verify it: put it directly below the code that prints it, or make it "
+                             "a ```text block")
+        return found
 
     def links(self, blocks: list[Block]) -> list[tuple[int, str]]:
         """(file line, href) of every Markdown link in these blocks."""
@@ -533,6 +560,7 @@ class _Parser:
         anchors.update(anchor for section in sections for anchor in ANCHOR_RE.findall(section.html))
         links = self.links(blocks)
         self.check_links(links, anchors)
+        listings = self.listings()
 
         if self.problems or sample is None:
             return None
@@ -545,8 +573,36 @@ class _Parser:
             practice=tuple(practice),
             test_bank=tuple(test_bank),
             fingerprint=hashlib.sha256(self.text.encode()).hexdigest()[:16],
+            listings=tuple(listings),
             links=tuple(links),
         )
+
+
+def fence_language(token: Token) -> str:
+    info = token.info.strip()
+    return info.split(maxsplit=1)[0].lower() if info else ""
+
+
+def program_name(section: str, subheading: str) -> str:
+    """How `check` names a program: by its example or question where it has one, else by its section."""
+    if section == "Examples" and subheading:
+        return f"example '{subheading}'"
+    if section == "Sample Model":
+        return "Sample Model"
+    if section in QUESTION_SECTIONS and subheading:
+        match = QUESTION_HEADING_RE.match(subheading)
+        return f"program in question '{match['id'] if match else subheading}'"
+    return f"program in '## {section}'"
+
+
+def in_option(tokens: list[Token], index: int) -> bool:
+    """Does the block at `index` stand in a task-list item (`- [x] ...`), the way an option does?"""
+    level = tokens[index].level
+    opener = next((j for j in range(index - 1, -1, -1) if tokens[j].nesting == 1 and tokens[j].level < level), None)
+    if opener is None or tokens[opener].type != "list_item_open":
+        return False
+    first = tokens[opener + 2]  # list_item_open, paragraph_open, inline
+    return first.type == "inline" and CHECKBOX_RE.match(first.content) is not None
 
 
 def option_output(text: str) -> str | None:

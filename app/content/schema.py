@@ -87,6 +87,17 @@ class Example(Frozen):
     output_line: int  # file line of the output block's first line
 
 
+class Listing(Frozen):
+    """A ```python block directly followed by an ```output block, anywhere in a lesson: a program and what
+    the lesson says it prints, which `check` runs and compares."""
+
+    where: str  # how `check` names it: "example '...'", "Sample Model", "program in '## Syntax'", ...
+    code: str
+    output: str
+    line: int  # file line of the ```python fence
+    output_line: int  # file line of the output block's first line
+
+
 class Section(Frozen):
     id: str
     title: str
@@ -110,6 +121,7 @@ class Lesson(Frozen):
     practice: tuple[Question, ...]
     test_bank: tuple[Question, ...]
     fingerprint: str
+    listings: tuple[Listing, ...] = ()  # every program with its output, in reading order
     links: tuple[tuple[int, str], ...] = ()  # (file line, href) of every link, for the library's link check
 
     def question(self, question_id: str) -> Question | None:

@@ -1,7 +1,8 @@
 """Executable checks: run a lesson's code in the learners' sandbox and compare what it really prints.
 
-Every example, the sample program and every predict-the-output question is run through the same runner
-learners use, in the lesson's mode. Outputs are compared line by line after trimming trailing whitespace;
+Every ```python block directly followed by an ```output block (the examples, the sample program, and any
+other, wherever it stands) and every predict-the-output question is run through the same runner learners
+use, in the lesson's mode. Outputs are compared line by line after trimming trailing whitespace;
 `<any>` inside an expected line matches any text on that line, and a line that is exactly `<any lines>`
 matches any number of whole lines.
 """
@@ -33,7 +34,7 @@ class Program:
     what: str
     line: int
     code: str
-    expected: str | None = None  # examples and the sample program
+    expected: str | None = None  # a program followed by its ```output block
     question: Question | None = None  # predict-the-output questions: the options are the expectations
 
 
@@ -46,12 +47,10 @@ class LessonReport:
 
 
 def programs(lesson: Lesson) -> list[Program]:
-    found = [
-        Program(lesson, f"example '{example.description}'", example.output_line, example.code, example.output)
-        for example in lesson.examples
-    ]
-    found.append(Program(lesson, "Sample Model", lesson.sample.output_line, lesson.sample.code,
-                         lesson.sample.output))
+    """Every program with an output block (examples, the sample, and any in other sections or questions),
+    then every predict-the-output question."""
+    found = [Program(lesson, listing.where, listing.output_line, listing.code, listing.output)
+             for listing in lesson.listings]
     for question in (*lesson.practice, *lesson.test_bank):
         if question.predicts_output and question.code is not None:
             found.append(Program(lesson, f"question '{question.id}'", question.line, question.code,

@@ -1,7 +1,10 @@
 """`tfpatterns check` really runs lesson code in the sandbox and catches a wrong output or answer key."""
 
+import contextlib
+import io
 import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,30 +23,73 @@ def renamed_copy(suffix: str) -> str:
     return re.sub(r"^### (\S+) \[(easy|medium|hard)\]$", rf"### \1-{suffix} [\2]", text, flags=re.MULTILINE)
 
 
-def test_check_runs_the_code_and_reports_wrong_outputs_and_answer_keys(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-):
-    wrong_output = renamed_copy("output").replace("[ 6 15 24]\n", "[ 6 15 25]\n", 1)
-    output_path = write_lesson(tmp_path, "wrong-output.md", wrong_output)
-    repr_option = "\n  ```output\n  tf.Tensor(12, shape=(), dtype=int32)"
-    wrong_key = renamed_copy("key").replace("- [ ]" + repr_option, "- [x]" + repr_option).replace(
-        "- [x]\n  ```output\n  12\n", "- [ ]\n  ```output\n  12\n")
-    key_path = write_lesson(tmp_path, "wrong-key.md", wrong_key)
-    write_lesson(tmp_path, "good.md", renamed_copy("good"))
+@dataclass
+class CheckRun:
+    folder: Path
+    texts: dict[str, str]
+    out: str
+    err: str
+    exit_code: int
 
+    def reported(self, name: str) -> list[str]:
+        """The `path:line: message` lines reported for one file (not the indented diffs under them)."""
+        return [line for line in self.out.splitlines() if line.startswith(f"{self.folder / name}:")]
+
+
+@pytest.fixture(scope="module")
+def check_run(tmp_path_factory: pytest.TempPathFactory) -> CheckRun:
+    """One `check` over a good copy of the first lesson and copies broken in one way each: the sandbox takes
+    seconds to start, so they share the run."""
+    folder = tmp_path_factory.mktemp("lessons")
+    repr_option = "\n  ```output\n  tf.Tensor(12, shape=(), dtype=int32)"
+    texts = {
+        "good.md": renamed_copy("good"),
+        "wrong-output.md": renamed_copy("output").replace("[ 6 15 24]\n", "[ 6 15 25]\n", 1),
+        "wrong-key.md": renamed_copy("key").replace("- [ ]" + repr_option, "- [x]" + repr_option).replace(
+            "- [x]\n  ```output\n  12\n", "- [ ]\n  ```output\n  12\n"),
+        "wrong-syntax-output.md": renamed_copy("syntax").replace("tf.Tensor(7,", "tf.Tensor(8,", 1),
+    }
+    for name, text in texts.items():
+        write_lesson(folder, name, text)
+    out, err = io.StringIO(), io.StringIO()
     # In a thread of its own, as from a shell: the browser tests' sync Playwright may keep an event loop
     # running in this one, and the command starts its own with asyncio.run().
-    with ThreadPoolExecutor(1) as pool:
-        assert pool.submit(main, ["check", str(tmp_path)]).result() == 1
-    captured = capsys.readouterr()
-    reported = [line for line in captured.out.splitlines() if not line.startswith(" ")]
-    assert sorted(reported) == sorted([
-        f"{output_path}:{line_of(wrong_output, '[ 6 15 25]')}: example 'Eager operations run immediately and hold "
-        "concrete values': expected '[ 6 15 25]' got '[ 6 15 24]'",
-        f"{key_path}:{line_of(wrong_key, '### eager-tensor-numpy-value-key')}: question "
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), ThreadPoolExecutor(1) as pool:
+        exit_code = pool.submit(main, ["check", str(folder)]).result()
+    return CheckRun(folder, texts, out.getvalue(), err.getvalue(), exit_code)
+
+
+def test_check_fails_when_any_lesson_has_a_wrong_output(check_run: CheckRun):
+    assert check_run.exit_code == 1
+
+
+def test_a_wrong_example_output_is_reported_at_its_line_with_a_diff(check_run: CheckRun):
+    text = check_run.texts["wrong-output.md"]
+    assert check_run.reported("wrong-output.md") == [
+        f"{check_run.folder / 'wrong-output.md'}:{line_of(text, '[ 6 15 25]')}: example 'Eager operations run "
+        "immediately and hold concrete values': expected '[ 6 15 25]' got '[ 6 15 24]'",
+    ]
+    assert "-[ 6 15 25]\n    +[ 6 15 24]" in check_run.out
+
+
+def test_a_wrong_answer_key_names_the_option_the_real_output_supports(check_run: CheckRun):
+    text = check_run.texts["wrong-key.md"]
+    assert check_run.reported("wrong-key.md") == [
+        f"{check_run.folder / 'wrong-key.md'}:{line_of(text, '### eager-tensor-numpy-value-key')}: question "
         "'eager-tensor-numpy-value-key': option C is marked correct, but the program prints something else "
         "(option B matches it): expected 'tf.Tensor(12, shape=(), dtype=int32)' got '12'",
-    ])
-    assert "-[ 6 15 25]\n    +[ 6 15 24]" in captured.out  # the short diff
-    assert re.search(r"good\.md: 12 programs, all outputs match", captured.err)
-    assert "TensorFlow 2." in captured.err
+    ]
+
+
+def test_a_wrong_output_in_the_syntax_section_is_reported(check_run: CheckRun):
+    text = check_run.texts["wrong-syntax-output.md"]
+    assert check_run.reported("wrong-syntax-output.md") == [
+        f"{check_run.folder / 'wrong-syntax-output.md'}:{line_of(text, 'tf.Tensor(8,')}: program in '## Syntax': "
+        "expected 'tf.Tensor(8, shape=(), dtype=int32)' got 'tf.Tensor(7, shape=(), dtype=int32)'",
+    ]
+
+
+def test_a_lesson_whose_outputs_all_match_is_reported_as_such(check_run: CheckRun):
+    assert check_run.reported("good.md") == []
+    assert re.search(r"good\.md: 13 programs, all outputs match", check_run.err)
+    assert "TensorFlow 2." in check_run.err

@@ -231,3 +231,54 @@ def test_minutes_far_from_the_length_of_the_lesson_is_reported():
     text = fixture_text().replace("minutes: 3\n", "minutes: 45\n")
     [problem] = problems_of(text)
     assert problem.startswith(f"lesson.md:{line_of(text, 'minutes: 45')}: minutes is 45, but reading this lesson")
+
+
+SYNTAX_PAIR = "```python\nx = 1\n```\n```output\nunchecked\n```"
+
+
+def test_a_python_block_right_before_an_output_block_is_a_program_wherever_it_stands():
+    text = fixture_text().replace("```python\nx = 1\n```", SYNTAX_PAIR, 1).replace(
+        "- **When to use:** d\n", "- **When to use:** d\n\n  ```python\n  print(3)\n  ```\n  ```output\n  3\n  ```\n")
+    lesson, problems = parse_lesson(text, "lesson.md")
+    assert problems == [] and lesson is not None
+    found = [(p.where, p.code, p.output, p.output_line) for p in lesson.listings]
+    assert found == [
+        ("program in '## Syntax'", "x = 1\n", "unchecked\n", line_of(text, "unchecked")),
+        ("example 'One'", "print(1)\n", "1\n", line_of(text, "print(1)") + 3),
+        ("Sample Model", "print(2)\n", "2\n", line_of(text, "print(2)") + 3),
+        ("program in '## Important Notes'", "print(3)\n", "3\n", line_of(text, "  3")),
+    ]
+
+
+def test_a_python_block_without_an_output_block_is_a_fragment_and_not_a_program():
+    lesson, _ = parse_lesson(fixture_text(), "lesson.md")
+    assert lesson is not None
+    assert "program in '## Syntax'" not in [p.where for p in lesson.listings]
+
+
+def test_a_program_in_a_question_is_named_after_the_question():
+    text = fixture_text().replace("Answer: option a\n", "Answer: option a, since\n\n```python\nprint(4)\n```\n"
+                                  "```output\n4\n```\n", 1)
+    lesson, problems = parse_lesson(text, "lesson.md")
+    assert problems == [] and lesson is not None
+    assert ("program in question 'p-one'", "4\n") in [(p.where, p.output) for p in lesson.listings]
+
+
+def test_an_output_block_that_does_not_follow_python_code_is_reported_at_its_line():
+    text = fixture_text().replace("## Summary\n- s\n", "## Summary\n- s\n\nIt prints:\n\n```output\n5\n```\n", 1)
+    line = line_of(text, "It prints:") + 2
+    assert problems_of(text) == [
+        f"lesson.md:{line}: this ```output block does not come right after a ```python block, so `check` cannot "
+        "verify it: put it directly below the code that prints it, or make it a ```text block"
+    ]
+
+
+def test_an_example_output_separated_from_its_code_by_prose_is_reported():
+    text = fixture_text().replace("print(1)\n```\n```output", "print(1)\n```\n\nThis prints:\n\n```output", 1)
+    line = line_of(text, "This prints:") + 2
+    assert any(p.startswith(f"lesson.md:{line}: this ```output block does not come right after") for p in
+               problems_of(text))
+
+
+def test_output_options_of_a_predict_the_output_question_are_not_stray_outputs():
+    assert problems_of(predict_question("\n  ```output\n  4\n  ```")) == []

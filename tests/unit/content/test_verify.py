@@ -147,3 +147,14 @@ def test_a_run_that_did_not_finish_is_reported():
     _, lesson = lesson_with_predict_question()
     problems = compare(programs(lesson)[0], result(status="timeout", error=RunError(type="Timeout", message="10 s")))
     assert "did not run to the end: timeout (10 s)" in problems[0].message
+
+
+def test_a_program_outside_the_examples_and_the_sample_is_checked_at_its_output_line():
+    text = fixture_text().replace("```python\nx = 1\n```", "```python\nprint(7)\n```\n```output\n7\n```", 1)
+    lesson, problems = parse_lesson(text, "lesson.md")
+    assert not problems and lesson is not None
+    syntax = next(p for p in programs(lesson) if p.what == "program in '## Syntax'")
+    assert (syntax.code, syntax.expected, syntax.line) == ("print(7)\n", "7\n", line_of(text, "print(7)") + 3)
+    [problem] = compare(syntax, result("8\n"))
+    assert (problem.line, problem.message.splitlines()[0]) == (
+        syntax.line, "program in '## Syntax': expected '7' got '8'")
