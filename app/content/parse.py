@@ -38,7 +38,9 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 QUESTION_HEADING_RE = re.compile(r"^(?P<id>\S+)\s+\[(?P<difficulty>[A-Za-z]+)\]$")
 CHECKBOX_RE = re.compile(r"^\[(?P<mark>[ xX])\]\s*(?P<text>.*)$", re.DOTALL)
 LIST_MARKER_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s?")
-FIELD_RE = re.compile(r"^(?P<label>Solution|Answer|Quick check|Hint|Common mistakes):\s*(?P<rest>.*)$")
+FIELD_LABELS = ("Solution", "Answer", "Quick check", "Hint", "Common mistakes")
+LIST_FIELDS = {"Solution": "numbered", "Common mistakes": "bulleted"}  # fields written as a list, and its kind
+FIELD_RE = re.compile(rf"^(?P<label>{'|'.join(FIELD_LABELS)}):\s*(?P<rest>.*)$")
 NOTE_LABELS = ("Time cost", "Space cost", "Common mistake", "When to use")
 PROSE_WORDS_PER_MINUTE = 200
 CODE_LINES_PER_MINUTE = 20  # python lines; output blocks are read at a glance and not counted
@@ -74,6 +76,50 @@ class Block:
     @property
     def fence_language(self) -> str:
         return fence_language(self.tokens[0])
+
+
+@dataclass
+class _Option:
+    line: int
+    checked: bool | None  # None: the item does not start with '[ ]' or '[x]'
+    text: str
+    output: str | None  # the option's ```output block, on predict-the-output questions
+
+
+def _option(line: int, item: str) -> _Option:
+    box = CHECKBOX_RE.match(item)
+    if not box:
+        return _Option(line, None, item, None)
+    text = box["text"].strip()
+    return _Option(line, box["mark"] in "xX", text, option_output(text))
+
+
+@dataclass
+class _Field:
+    line: int
+    lines: list[str]  # the text after the label, and any lines and code blocks under it
+    items: list[str] | None = None  # the list under a Solution: or Common mistakes: label
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines).strip()
+
+
+@dataclass
+class _QuestionParts:
+    """A question as written, before anything is checked; lines are 0-based body lines."""
+
+    heading: int
+    qid: str
+    difficulty: str
+    prompt: str = ""
+    code: str | None = None  # the prompt's first python block
+    options_line: int | None = None  # None: no option list was found
+    options: list[_Option] = field(default_factory=list)
+    fields: dict[str, _Field] = field(default_factory=dict)
+    repeated: list[tuple[int, str]] = field(default_factory=list)  # (line, label) written a second time
+    unlabelled: list[int] = field(default_factory=list)  # paragraphs after the options before any label
+    unexpected: list[int] = field(default_factory=list)  # blocks no label can hold
 
 
 @dataclass
@@ -373,7 +419,9 @@ class _Parser:
         items = self.item_sources(block)
         return bool(items) and CHECKBOX_RE.match(items[0][1]) is not None
 
-    def question(self, heading: Block, blocks: list[Block], where: str) -> Question | None:
+    def question(self, heading: Block, blocks: list[Block]) -> Question | None:
+        """Read a question in three steps: collect its parts as written, check them (each problem at its line),
+        and only then build and render the Question."""
         match = QUESTION_HEADING_RE.match(heading.heading_text)
         if not match:
             self.problem(
@@ -381,142 +429,120 @@ class _Parser:
                 f"question heading '### {heading.heading_text}' must be '### question-id [easy|medium|hard]'",
             )
             return None
-        qid, difficulty = match["id"], match["difficulty"].lower()
-        label = f"question '{qid}'"
+        parts = self.question_parts(heading, match["id"], match["difficulty"].lower(), blocks)
         problems_before = len(self.problems)
-        if not SLUG_RE.match(qid):
-            self.problem(heading.start, f"{label}: id must be lowercase letters, digits and hyphens")
-        if difficulty not in DIFFICULTIES:
-            self.problem(heading.start, f"{label}: difficulty '{difficulty}' must be easy, medium or hard")
-
-        option_index = next((i for i, b in enumerate(blocks) if self.is_option_list(b)), None)
-        if option_index is None:
-            self.problem(
-                heading.start, f"{label} has no options: write four '- [ ] option' lines, one as '- [x]'"
-            )
+        self.check_question(parts)
+        if len(self.problems) > problems_before:
             return None
-        prompt = self.block_source(blocks[:option_index])
-        if not prompt:
-            self.problem(heading.start, f"{label} has no prompt before its options")
+        return build_question(parts, line=self.body_offset + heading.start + 1)
 
-        choices: list[Choice] = []
-        correct: list[str] = []
-        for n, (line, item) in enumerate(self.item_sources(blocks[option_index])):
-            box = CHECKBOX_RE.match(item)
-            if not box:
-                self.problem(line, f"{label}: every option must start with '[ ]' or '[x]'")
-                continue
-            text = box["text"].strip()
-            if not text:
-                self.problem(line, f"{label}: option {n + 1} is empty")
-            key = CHOICE_KEYS[n] if n < len(CHOICE_KEYS) else str(n + 1)
-            if box["mark"] in "xX":
-                correct.append(key)
-            output = option_output(text)
-            html = render.render_block(text) if output is not None else render.render_inline(text)
-            choices.append(Choice(key=key, text=text, html=html, output=output))
-        if len(choices) != len(CHOICE_KEYS):
-            self.problem(blocks[option_index].start, f"{label} has {len(choices)} options; it needs exactly 4")
-        code = next((b.tokens[0].content for b in blocks[:option_index]
-                     if b.kind == "fence" and b.fence_language == "python"), None)
-        outputs = [choice.output for choice in choices]
-        if any(o is not None for o in outputs):
-            if not all(o is not None for o in outputs):
-                self.problem(blocks[option_index].start, f"{label}: some options are ```output blocks and some "
-                             "are not; in a predict-the-output question every option is an ```output block")
-            if code is None:
-                self.problem(heading.start, f"{label}: its options are outputs, so its prompt needs the "
-                             "```python program they are the output of")
-        if len(correct) != 1:
-            self.problem(
-                blocks[option_index].start,
-                f"{label} has {len(correct)} options marked [x]; exactly one must be correct",
-            )
+    def question_parts(self, heading: Block, qid: str, difficulty: str, blocks: list[Block]) -> _QuestionParts:
+        """The prompt, options and labelled fields as written; nothing is judged here."""
+        option_index = next((i for i, b in enumerate(blocks) if self.is_option_list(b)), None)
+        parts = _QuestionParts(heading=heading.start, qid=qid, difficulty=difficulty)
+        if option_index is None:
+            return parts
+        parts.prompt = self.block_source(blocks[:option_index])
+        parts.code = next((b.tokens[0].content for b in blocks[:option_index]
+                           if b.kind == "fence" and b.fence_language == "python"), None)
+        parts.options_line = blocks[option_index].start
+        parts.options = [_option(line, item) for line, item in self.item_sources(blocks[option_index])]
+        self.collect_fields(parts, blocks[option_index + 1 :])
+        return parts
 
-        fields: dict[str, tuple[int, list[str]]] = {}
-        lists: dict[str, list[str]] = {}
+    def collect_fields(self, parts: _QuestionParts, blocks: list[Block]) -> None:
+        """Sort the blocks after the options under the label (`Solution:`, `Hint:`...) that precedes them."""
         current: str | None = None
-        for block in blocks[option_index + 1 :]:
+        for block in blocks:
             if block.kind == "paragraph_open":
                 for offset, line_text in enumerate(self.body_lines[block.start : block.end]):
                     field_match = FIELD_RE.match(line_text.strip())
                     if field_match:
                         current = field_match["label"]
-                        if current in fields:
-                            self.problem(block.start + offset, f"{label}: '{current}:' appears twice")
-                        fields[current] = (block.start + offset, [field_match["rest"]])
+                        if current in parts.fields:
+                            parts.repeated.append((block.start + offset, current))
+                        parts.fields[current] = _Field(block.start + offset, [field_match["rest"]])
                     elif current is not None:
-                        fields[current][1].append(line_text)
+                        parts.fields[current].lines.append(line_text)
                     else:
-                        self.problem(block.start, f"{label}: text after the options must start with a label "
-                                     "such as 'Solution:' or 'Hint:'")
+                        parts.unlabelled.append(block.start)
                         break
-            elif block.kind in ("ordered_list_open", "bullet_list_open") and current in (
-                "Solution", "Common mistakes"
-            ) and current not in lists:
-                lists[current] = [text for _, text in self.item_sources(block)]
-            elif block.kind == "fence" and current is not None and current not in ("Solution", "Common mistakes"):
-                fields[current][1].append(self.source(block.start, block.end))
+            elif block.kind in ("ordered_list_open", "bullet_list_open") and current in LIST_FIELDS and (
+                parts.fields[current].items is None
+            ):
+                parts.fields[current].items = [text for _, text in self.item_sources(block)]
+            elif block.kind == "fence" and current is not None and current not in LIST_FIELDS:
+                parts.fields[current].lines.append(self.source(block.start, block.end))
             else:
-                self.problem(block.start, f"{label}: unexpected block after the options; "
-                             "use 'Solution:', 'Answer:', 'Quick check:', 'Hint:', 'Common mistakes:'")
+                parts.unexpected.append(block.start)
 
-        def text_field(name: str) -> str:
-            if name not in fields:
-                self.problem(heading.start, f"{label} is missing '{name}:'")
-                return ""
-            value = "\n".join(fields[name][1]).strip()
-            if not value:
-                self.problem(fields[name][0], f"{label}: '{name}:' is empty")
-            return value
+    def check_question(self, parts: _QuestionParts) -> None:
+        label = f"question '{parts.qid}'"
+        if not SLUG_RE.match(parts.qid):
+            self.problem(parts.heading, f"{label}: id must be lowercase letters, digits and hyphens")
+        if parts.difficulty not in DIFFICULTIES:
+            self.problem(parts.heading, f"{label}: difficulty '{parts.difficulty}' must be easy, medium or hard")
+        if parts.options_line is None:
+            self.problem(
+                parts.heading, f"{label} has no options: write four '- [ ] option' lines, one as '- [x]'"
+            )
+            return
+        if not parts.prompt:
+            self.problem(parts.heading, f"{label} has no prompt before its options")
+        self.check_options(parts, label)
+        for line in parts.unlabelled:
+            self.problem(line, f"{label}: text after the options must start with a label "
+                         "such as 'Solution:' or 'Hint:'")
+        for line in parts.unexpected:
+            self.problem(line, f"{label}: unexpected block after the options; "
+                         "use 'Solution:', 'Answer:', 'Quick check:', 'Hint:', 'Common mistakes:'")
+        self.check_fields(parts, label)
 
-        def list_field(name: str, kind: str) -> list[str]:
-            if name not in fields:
-                self.problem(heading.start, f"{label} is missing '{name}:'")
-                return []
-            items = lists.get(name, [])
-            inline = "\n".join(fields[name][1]).strip()
-            if inline:
-                self.problem(fields[name][0], f"{label}: put the {kind} of '{name}:' in a list on the next lines")
-            if not items or not all(item.strip() for item in items):
-                self.problem(fields[name][0], f"{label}: '{name}:' needs a {kind} list with no empty items")
-            return items
+    def check_fields(self, parts: _QuestionParts, label: str) -> None:
+        for line, name in parts.repeated:
+            self.problem(line, f"{label}: '{name}:' appears twice")
+        for name in FIELD_LABELS:
+            found = parts.fields.get(name)
+            if found is None:
+                self.problem(parts.heading, f"{label} is missing '{name}:'")
+            elif name in LIST_FIELDS:
+                kind = LIST_FIELDS[name]
+                if found.text:
+                    self.problem(found.line, f"{label}: put the {kind} of '{name}:' in a list on the next lines")
+                if not found.items or not all(item.strip() for item in found.items):
+                    self.problem(found.line, f"{label}: '{name}:' needs a {kind} list with no empty items")
+            elif not found.text:
+                self.problem(found.line, f"{label}: '{name}:' is empty")
 
-        steps = list_field("Solution", "numbered")
-        final_answer = text_field("Answer")
-        quick_check = text_field("Quick check")
-        hint = text_field("Hint")
-        mistakes = list_field("Common mistakes", "bulleted")
-
-        if len(self.problems) > problems_before or difficulty not in DIFFICULTIES:
-            return None
-        return Question(
-            id=qid,
-            difficulty=difficulty,  # type: ignore[arg-type]
-            line=self.body_offset + heading.start + 1,
-            prompt=prompt,
-            prompt_html=render.render_block(prompt),
-            choices=tuple(choices),
-            correct_choice=correct[0],
-            solution=tuple(steps),
-            solution_html=tuple(render.render_inline(step) for step in steps),
-            final_answer=final_answer,
-            final_answer_html=render.render_inline(final_answer),
-            quick_check=quick_check,
-            quick_check_html=render.render_inline(quick_check),
-            hint=hint,
-            hint_html=render.render_inline(hint),
-            common_mistakes=tuple(mistakes),
-            common_mistakes_html=tuple(render.render_inline(m) for m in mistakes),
-            code=code,
-        )
+    def check_options(self, parts: _QuestionParts, label: str) -> None:
+        for n, option in enumerate(parts.options):
+            if option.checked is None:
+                self.problem(option.line, f"{label}: every option must start with '[ ]' or '[x]'")
+            elif not option.text:
+                self.problem(option.line, f"{label}: option {n + 1} is empty")
+        boxed = [option for option in parts.options if option.checked is not None]
+        if len(boxed) != len(CHOICE_KEYS):
+            self.problem(parts.options_line, f"{label} has {len(boxed)} options; it needs exactly 4")
+        outputs = [option.output for option in boxed]
+        if any(o is not None for o in outputs):
+            if not all(o is not None for o in outputs):
+                self.problem(parts.options_line, f"{label}: some options are ```output blocks and some "
+                             "are not; in a predict-the-output question every option is an ```output block")
+            if parts.code is None:
+                self.problem(parts.heading, f"{label}: its options are outputs, so its prompt needs the "
+                             "```python program they are the output of")
+        correct = sum(1 for option in boxed if option.checked)
+        if correct != 1:
+            self.problem(
+                parts.options_line, f"{label} has {correct} options marked [x]; exactly one must be correct"
+            )
 
     def questions(self, title: str, heading: Block, blocks: list[Block]) -> list[Question]:
         lead, parts = self.split_by_heading(blocks, "h3")
         if lead:
             self.problem(lead[0].start, f"text under '## {title}' before its first question is not shown; "
                          "move it into a question or remove it")
-        questions = [q for h, content in parts if (q := self.question(h, content, title))]
+        questions = [q for h, content in parts if (q := self.question(h, content))]
         if title == "Practice" and len(parts) != PRACTICE_SIZE:
             self.problem(heading.start, f"Practice has {len(parts)} questions; it needs exactly {PRACTICE_SIZE}")
         if title == "Test":
@@ -576,6 +602,40 @@ class _Parser:
             listings=tuple(listings),
             links=tuple(links),
         )
+
+
+def build_question(parts: _QuestionParts, *, line: int) -> Question:
+    """The Question, rendered, from parts that passed `check_question`."""
+    choices = tuple(
+        Choice(key=key, text=option.text, output=option.output,
+               html=render.render_block(option.text) if option.output is not None
+               else render.render_inline(option.text))
+        for key, option in zip(CHOICE_KEYS, parts.options, strict=True)
+    )
+    correct = next(key for key, option in zip(CHOICE_KEYS, parts.options, strict=True) if option.checked)
+    steps = parts.fields["Solution"].items or []
+    mistakes = parts.fields["Common mistakes"].items or []
+    final_answer, quick_check, hint = (parts.fields[name].text for name in ("Answer", "Quick check", "Hint"))
+    return Question(
+        id=parts.qid,
+        difficulty=parts.difficulty,  # type: ignore[arg-type]  # check_question made it one of DIFFICULTIES
+        line=line,
+        prompt=parts.prompt,
+        prompt_html=render.render_block(parts.prompt),
+        choices=choices,
+        correct_choice=correct,
+        solution=tuple(steps),
+        solution_html=tuple(render.render_inline(step) for step in steps),
+        final_answer=final_answer,
+        final_answer_html=render.render_inline(final_answer),
+        quick_check=quick_check,
+        quick_check_html=render.render_inline(quick_check),
+        hint=hint,
+        hint_html=render.render_inline(hint),
+        common_mistakes=tuple(mistakes),
+        common_mistakes_html=tuple(render.render_inline(m) for m in mistakes),
+        code=parts.code,
+    )
 
 
 def fence_language(token: Token) -> str:

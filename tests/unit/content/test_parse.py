@@ -1,5 +1,7 @@
 """The lesson parser: every part of a lesson is read, and every problem names its line."""
 
+import pytest
+
 from app.content.parse import parse_lesson
 from tests.helpers import fixture_text, line_of
 
@@ -282,3 +284,61 @@ def test_an_example_output_separated_from_its_code_by_prose_is_reported():
 
 def test_output_options_of_a_predict_the_output_question_are_not_stray_outputs():
     assert problems_of(predict_question("\n  ```output\n  4\n  ```")) == []
+
+
+# question p-two written wrong in one way: (fixture text, written instead, text on the line to fix, problem)
+QUESTION_MISTAKES = [
+    ("### p-two [easy]", "### p-two easy", "### p-two",
+     "question heading '### p-two easy' must be '### question-id [easy|medium|hard]'"),
+    ("### p-two [easy]", "### P_two [easy]", "### P_two",
+     "question 'P_two': id must be lowercase letters, digits and hyphens"),
+    ("### p-two [easy]", "### p-two [tricky]", "### p-two",
+     "question 'p-two': difficulty 'tricky' must be easy, medium or hard"),
+    ("- [ ] option a of p-two\n- [x] option b of p-two\n- [ ] option c of p-two\n- [ ] option d of p-two\n",
+     "", "### p-two",
+     "question 'p-two' has no options: write four '- [ ] option' lines, one as '- [x]'"),
+    ("Which option is right for `p-two`?\n\n", "", "### p-two", "question 'p-two' has no prompt before its options"),
+    ("- [ ] option c of p-two", "- option c of p-two", "- option c of p-two",
+     "question 'p-two': every option must start with '[ ]' or '[x]'"),
+    ("- [ ] option a of p-two", "- [ ]", "- [ ]", "question 'p-two': option 1 is empty"),
+    ("- [x] option b of p-two", "- [ ] option b of p-two", "option a of p-two",
+     "question 'p-two' has 0 options marked [x]; exactly one must be correct"),
+    ("Answer: option b\n", "Answer: option b\n\n> quoted\n", "> quoted",
+     "question 'p-two': unexpected block after the options; use 'Solution:', 'Answer:', 'Quick check:', "
+     "'Hint:', 'Common mistakes:'"),
+    ("Hint: hint for p-two\n", "Hint: hint for p-two\n\nHint: again\n", "Hint: again",
+     "question 'p-two': 'Hint:' appears twice"),
+    ("Quick check: check p-two\n\n", "", "### p-two", "question 'p-two' is missing 'Quick check:'"),
+    ("Solution:\n", "Solution: see below\n", "Solution: see below",
+     "question 'p-two': put the numbered of 'Solution:' in a list on the next lines"),
+    ("Common mistakes:\n- mistake one for p-two\n- mistake two for p-two\n", "Common mistakes:\n",
+     "Common mistakes:", "question 'p-two': 'Common mistakes:' needs a bulleted list with no empty items"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "needle", "message"), QUESTION_MISTAKES)
+def test_each_question_mistake_is_reported_at_the_line_to_fix(old: str, new: str, needle: str, message: str):
+    text = fixture_text()
+    start = text.index("### p-two")
+    text = text[:start] + text[start:].replace(old, new, 1)
+    line = text[:start].count("\n") + line_of(text[start:], needle)
+    assert f"lesson.md:{line}: {message}" in problems_of(text)
+
+
+def test_text_after_the_options_without_a_label_is_reported():
+    text = fixture_text().replace("- [ ] option d of p-two\n\n", "- [ ] option d of p-two\n\nStray words.\n\n")
+    assert f"lesson.md:{line_of(text, 'Stray words.')}: question 'p-two': text after the options must start with " \
+        "a label such as 'Solution:' or 'Hint:'" in problems_of(text)
+
+
+def test_a_question_with_a_problem_is_not_rendered(monkeypatch):
+    from app.content import render
+
+    rendered: list[str] = []
+    for name in ("render_block", "render_inline"):
+        real = getattr(render, name)
+        monkeypatch.setattr(render, name, lambda source, real=real: rendered.append(source) or real(source))
+    text = fixture_text().replace("- [ ] option c of p-two", "- [x] option c of p-two").replace(
+        "Intro.", "Intro, not cached.")
+    assert any("2 options marked [x]" in p for p in problems_of(text))
+    assert not [source for source in rendered if "p-two" in source]
