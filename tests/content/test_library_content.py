@@ -1,5 +1,6 @@
 """The real lessons in content/: every one passes `tfpatterns check`, and each has what the spec asks."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from app.cli import main
 from app.content.library import load_library
 from app.content.schema import DIFFICULTIES
 from app.settings import PROJECT_ROOT
+from tests.content.shingles import copied_runs, read_fingerprints
 
 CONTENT = PROJECT_ROOT / "content"
 LIBRARY = load_library([CONTENT])
@@ -35,23 +37,15 @@ def test_the_first_lesson_asks_to_predict_a_print_inside_a_tf_function():
     assert any("@tf.function" in q.prompt and "print(" in q.prompt for q in questions)
 
 
-REFERENCE = PROJECT_ROOT.parent / "shared" / "reference" / "reference-lesson.txt"
-SHARED_RUN = 8  # words in a row shared with the reference page that count as copied prose
+REFERENCE = read_fingerprints()  # the reference page's shingles; see tests/content/shingles.py
 
 
-def prose_words(text: str) -> list[str]:
-    import re
-
-    without_code = re.sub(r"```.*?```", " ", text, flags=re.DOTALL)
-    return re.findall(r"[a-z0-9']+", without_code.lower())
+def test_the_reference_fingerprints_are_there_to_compare_against():
+    assert len(REFERENCE) > 1000 and all(re.fullmatch(r"[0-9a-f]{16}", f) for f in REFERENCE)
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="../shared/reference is not beside the project")
 @pytest.mark.parametrize("slug", sorted(LIBRARY.lessons))
 def test_no_lesson_copies_prose_from_the_reference_page(slug: str):
-    reference = prose_words(REFERENCE.read_text())
-    runs = {tuple(reference[i : i + SHARED_RUN]) for i in range(len(reference) - SHARED_RUN + 1)}
-    words = prose_words(Path(LIBRARY.lessons[slug].path).resolve().read_text())  # paths are relative to cwd
-    copied = {" ".join(words[i : i + SHARED_RUN]) for i in range(len(words) - SHARED_RUN + 1)
-              if tuple(words[i : i + SHARED_RUN]) in runs}
-    assert not copied, f"{slug} repeats the reference page word for word: {sorted(copied)[:3]}"
+    text = Path(LIBRARY.lessons[slug].path).resolve().read_text()  # paths are relative to cwd
+    copied = copied_runs(text, REFERENCE)
+    assert not copied, f"{slug} repeats the reference page word for word: {copied[:3]}"
