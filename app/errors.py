@@ -20,3 +20,27 @@ class LessonHasProblems(Exception):
 
 class NotSignedIn(Exception):
     """The page needs an account and this browser is not signed in (pages: to /login; API: 401)."""
+
+
+class Conflict(Exception):
+    """The request clashes with what exists, such as an email already signed up (409)."""
+
+
+class RateLimited(Exception):
+    """Too many requests of this kind from this learner or address (429 with Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(Exception):
+    """A part the request needs is down or busy (503 with Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TooLarge(Exception):
+    """Something the request carries is over a size limit (413)."""

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.accounts.api import router as accounts_api
 from app.accounts.pages import router as accounts_pages
 from app.admin.pages import router as admin_pages
 from app.content.store import ContentStore
@@ -15,18 +16,19 @@ from app.db import make_engine, make_session_factory
 from app.health import router as health_router
 from app.learning.api import router as learning_api
 from app.learning.pages import router as learning_pages
-from app.runner.client import RunnerUnavailable, make_runner
+from app.runner.client import make_runner
 from app.runs.api import router as runs_api
 from app.runs.recorder import RunRecorder
 from app.settings import PROJECT_ROOT, Settings
 from app.web.authoring import router as authoring_router
+from app.web.cookie import IdentityCookie, LearnerCookieMiddleware
 from app.web.csrf import CrossSiteRequestMiddleware
 from app.web.docs import router as docs_router
 from app.web.errors import install_error_handlers
 from app.web.headers import SecurityHeadersMiddleware
-from app.web.identity import IdentityCookie, LearnerCookieMiddleware
 from app.web.limits import BodySizeLimitMiddleware
-from app.web.ratelimit import RateLimiter
+from app.web.openapi import install_openapi
+from app.web.ratelimit import Limits
 from app.web.templating import make_templates
 
 logger = logging.getLogger(__name__)
@@ -34,13 +36,10 @@ logger = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the runner with the app; if it cannot start, pages and quizzes keep working without it."""
+    """Serve at once; the runner warms up meanwhile. If it cannot start, pages and quizzes keep working."""
     runner = app.state.runner
     if runner is not None and app.state.settings.runner_start:
-        try:
-            await runner.start()
-        except RunnerUnavailable:
-            logger.exception("the code runner did not start; runs will answer 503")
+        runner.start_in_background()
     app.state.run_recorder.start()
     stop_watching = asyncio.Event()
     watcher = None
@@ -71,15 +70,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.content.reload()
     app.state.runner = make_runner(settings)
     app.state.run_recorder = RunRecorder(app.state.session_factory)
-    app.state.run_limiter = RateLimiter(f"{settings.runner_rate_per_minute}/minute")
-    app.state.login_limiter = RateLimiter(settings.login_rate)
+    app.state.limits = Limits.from_settings(settings)
 
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(health_router)
     app.include_router(learning_api)
     app.include_router(learning_pages)
     app.include_router(runs_api)
     app.include_router(authoring_router)
+    app.include_router(accounts_api)
     app.include_router(accounts_pages)
     app.include_router(admin_pages)
     app.include_router(docs_router)

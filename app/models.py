@@ -1,7 +1,7 @@
 """Every ORM model, imported in one place so Alembic and the app see the same metadata."""
 
-from app.accounts.models import Learner
 from app.db import Base
+from app.identity import Learner, LoginSession
 from app.learning.models import (
     HintReveal,
     LessonOpen,
@@ -14,6 +14,6 @@ from app.learning.models import (
 from app.runs.models import RunRecord
 
 __all__ = [
-    "Base", "HintReveal", "Learner", "LessonOpen", "LessonState", "PracticeAnswer", "RunRecord", "TestAnswer",
-    "TestAttempt", "TestDraw",
+    "Base", "HintReveal", "Learner", "LessonOpen", "LessonState", "LoginSession", "PracticeAnswer", "RunRecord",
+    "TestAnswer", "TestAttempt", "TestDraw",
 ]

@@ -30,8 +30,14 @@ class Settings(BaseSettings):
     authoring: bool = Field(default=False, description="Watch content/, show drafts and lesson problems to "
                             "every visitor: for an author's own machine (`tfpatterns serve --reload`).")
 
-    login_rate: str = Field(default="10/5minutes", description="Login attempts allowed per account and per "
+    login_rate: str = Field(default="10/5minutes", description="Failed logins allowed per account from one "
                             "address, as a `limits` rule.")
+    login_address_rate: str = Field(default="50/5minutes", description="Failed logins allowed per address.")
+    login_account_rate: str = Field(default="100/hour", description="Failed logins for one account from "
+                                    "anywhere before each attempt on it is slowed down (never refused).")
+    login_slowdown_s: float = 3.0
+    rate_limit_storage: str = Field(default="memory://", description="A `limits` storage URI; "
+                                    "redis://host:6379 shares rate limits between web processes.")
 
     max_body_bytes: int = 256 * 1024
     secure_cookies: bool = False

@@ -1,4 +1,4 @@
-"""Accounts: sign up, log in, change password, roles, and folding anonymous progress into an account."""
+"""Accounts: sign up, log in and out, change password, roles, and folding anonymous progress into an account."""
 
 import re
 import uuid
@@ -8,16 +8,17 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.accounts.models import ROLES, Learner
 from app.db import Base
-from app.errors import InvalidInput, NotFound
-from app.learning.learners import ensure_learner
-from app.timeutil import utcnow
+from app.errors import Conflict, InvalidInput, NotFound, RateLimited
+from app.identity import ROLES, Learner, close_other_sessions, close_session, open_session
+from app.timeutil import as_utc, utcnow
+from app.web.ratelimit import Limits
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 MAX_PASSWORD_BYTES = 1024
 WRONG_LOGIN = "That email and password do not match an account. Check both and try again."
+EMAIL_TAKEN = "An account with this email already exists. Log in instead."
 
 _hasher = PasswordHash.recommended()  # argon2id
 # Verified against when the email is unknown, so that case costs the same time as a wrong password.
@@ -46,25 +47,26 @@ def account_by_email(db: Session, email: str) -> Learner | None:
     return db.scalars(select(Learner).where(Learner.email == email)).first()
 
 
-def sign_up(*, db: Session, learner_id: uuid.UUID, email: str, password: str) -> Learner:
-    """Turn this browser's learner into an account: every answer already given stays theirs."""
+def sign_up(*, db: Session, anonymous_id: uuid.UUID, email: str, password: str) -> tuple[Learner, str]:
+    """A new account that keeps every answer this browser gave anonymously; (account, session token).
+
+    The account gets an id of its own: the anonymous cookie, and any copy of it, never reaches it.
+    """
     email = normalize_email(email)
     check_password(password)
     if account_by_email(db, email) is not None:
-        raise InvalidInput("An account with this email already exists. Log in instead.")
-    learner = ensure_learner(db=db, learner_id=learner_id)
-    if learner.has_account:  # this browser is signed in already: start a new learner for the new account
-        learner = ensure_learner(db=db, learner_id=uuid.uuid4())
-    learner.email = email
-    learner.password_hash = _hasher.hash(password)
-    learner.signed_up_at = utcnow()
-    learner.session_version += 1
+        raise Conflict(EMAIL_TAKEN)
+    now = utcnow()
+    account = Learner(id=uuid.uuid4(), email=email, password_hash=_hasher.hash(password), signed_up_at=now,
+                      created_at=now, last_seen_at=now)
     try:
         with db.begin_nested():
+            db.add(account)
             db.flush()
     except IntegrityError as error:  # a parallel sign-up with the same email won
-        raise InvalidInput("An account with this email already exists. Log in instead.") from error
-    return learner
+        raise Conflict(EMAIL_TAKEN) from error
+    merge_anonymous(db=db, anonymous_id=anonymous_id, account=account)
+    return account, open_session(db=db, account=account)
 
 
 def authenticate(*, db: Session, email: str, password: str) -> Learner:
@@ -107,6 +109,8 @@ def merge_anonymous(*, db: Session, anonymous_id: uuid.UUID, account: Learner) -
             db.execute(delete(table).where(table.c.learner_id == anonymous_id, clash))
         db.execute(update(table).where(table.c.learner_id == anonymous_id).values(learner_id=account.id))
     keep_one_first_try(db=db, learner_id=account.id)
+    # The account's age counts from when this person was first seen.
+    account.created_at = min(as_utc(account.created_at), as_utc(anonymous.created_at))
     db.delete(anonymous)
 
 
@@ -125,12 +129,57 @@ def keep_one_first_try(*, db: Session, learner_id: uuid.UUID) -> None:
     ).values(first_try=False))
 
 
-def change_password(*, db: Session, account: Learner, current: str, new: str) -> Learner:
+def check_login_allowed(*, limits: Limits, address: str, email: str) -> None:
+    """RateLimited if this address, or this address for this account, failed to log in too often."""
+    checks = ((limits.login_address, address, "from this address"),
+              (limits.login_pair, _pair(address, email), "for this account from this address"))
+    for limiter, key, where in checks:
+        wait = limiter.blocked_for(key)
+        if wait is not None:
+            raise RateLimited(f"Too many failed logins {where}. Wait {wait} seconds, then try again.", wait)
+
+
+def login_delay(*, limits: Limits, email: str, slowdown_s: float) -> float:
+    """Seconds to hold every attempt on an account that failed logins from many places (0 normally)."""
+    return 0.0 if limits.login_account.blocked_for(_account_key(email)) is None else slowdown_s
+
+
+def log_in(*, db: Session, limits: Limits, address: str, email: str, password: str,
+           anonymous_id: uuid.UUID) -> tuple[Learner, str]:
+    """The account for these credentials, with this browser's anonymous progress folded in, and a new
+    session token; LoginFailed (counted against the rate limits) otherwise."""
+    try:
+        account = authenticate(db=db, email=email, password=password)
+    except LoginFailed:
+        limits.login_address.hit(address)
+        limits.login_pair.hit(_pair(address, email))
+        limits.login_account.hit(_account_key(email))
+        raise
+    merge_anonymous(db=db, anonymous_id=anonymous_id, account=account)
+    return account, open_session(db=db, account=account)
+
+
+def log_out(*, db: Session, session_token: str | None) -> None:
+    """End this browser's session on the server, so no copy of its cookie stays signed in."""
+    if session_token is not None:
+        close_session(db=db, token=session_token)
+
+
+def _pair(address: str, email: str) -> str:
+    return f"{address}|{email.strip().lower()}"
+
+
+def _account_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def change_password(*, db: Session, account: Learner, current: str, new: str, session_token: str | None) -> Learner:
+    """Set a new password; every other browser signed in to this account is signed out."""
     if not account.password_hash or not _hasher.verify(current[:MAX_PASSWORD_BYTES], account.password_hash):
         raise InvalidInput("Your current password is not right.")
     check_password(new)
     account.password_hash = _hasher.hash(new)
-    account.session_version += 1  # every other browser signed in to this account is signed out
+    close_other_sessions(db=db, learner_id=account.id, keep=session_token)
     return account
 
 
@@ -157,10 +206,11 @@ def create_or_promote_admin(*, db: Session, email: str, password: str | None) ->
         if password:
             check_password(password)
             account.password_hash = _hasher.hash(password)
-            account.session_version += 1
+            close_other_sessions(db=db, learner_id=account.id, keep=None)
         return account, False
     if not password:
         raise InvalidInput("A new admin needs a password: set TFP_ADMIN_PASSWORD or type one at the prompt.")
-    account = sign_up(db=db, learner_id=uuid.uuid4(), email=email, password=password)
+    account, _ = sign_up(db=db, anonymous_id=uuid.uuid4(), email=email, password=password)
+    close_other_sessions(db=db, learner_id=account.id, keep=None)  # nobody is signed in by this command
     account.role = "admin"
     return account, True

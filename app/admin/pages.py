@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service
-from app.accounts.models import ROLES
 from app.admin import charts, queries
 from app.admin.figures import figures_of
 from app.admin.tables import Column, Link, Table, duration, percent, pick
@@ -26,6 +25,7 @@ from app.content.library import Library
 from app.content.schema import Lesson
 from app.deps import Account, AdminAccount, AuthorAccount, CurrentLibrary, DbSession
 from app.errors import InvalidInput, NotFound
+from app.identity import ROLES
 from app.learning import progress
 from app.timeutil import utcnow
 

@@ -24,8 +24,10 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     func,
     null,
+    or_,
     select,
     true,
     tuple_,
@@ -37,8 +39,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.accounts.models import Learner
 from app.content.schema import Lesson, Question
+from app.identity import Learner
 from app.learning.models import HintReveal, LessonOpen, PracticeAnswer, TestAnswer, TestAttempt
 from app.learning.progress import PASS_RATIO
 from app.runs.models import RunRecord
@@ -131,14 +133,21 @@ class LearnerCounts:
     active_30d: int
 
 
+def saved_something() -> ColumnElement[bool]:
+    """The overview's definition of a learner: opened a lesson, answered, took a test or ran code (or opened
+    a hint). A learner row alone is not enough: signing up, or drawing a test and never sending it, makes one."""
+    return or_(*(exists().where(model.learner_id == Learner.id)
+                 for model in (PracticeAnswer, TestAttempt, LessonOpen, RunRecord, HintReveal)))
+
+
 def learner_counts(*, db: Session, now: datetime) -> LearnerCounts:
-    """Learners in all, with an account, and seen in the last 7 and 30 days."""
+    """Learners in all, with an account, and seen in the last 7 and 30 days: only those who saved something."""
     row = db.execute(select(
         func.count(),
         func.count(Learner.email),
         func.coalesce(func.sum(one_if(Learner.last_seen_at >= now - timedelta(days=7))), 0),
         func.coalesce(func.sum(one_if(Learner.last_seen_at >= now - timedelta(days=30))), 0),
-    )).one()
+    ).where(saved_something())).one()
     return LearnerCounts(*(int(value) for value in row))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.content.schema import Lesson
-from app.learning.learners import ensure_learner
+from app.identity import ensure_learner
 from app.learning.models import HintReveal, LessonOpen
 from app.learning.practice import practice_question
 from app.timeutil import utcnow

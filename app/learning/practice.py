@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.content.schema import Lesson, Question
 from app.errors import InvalidInput, NotFound
-from app.learning.learners import ensure_learner
+from app.identity import ensure_learner
 from app.learning.models import PracticeAnswer
 from app.learning.schemas import Feedback
 

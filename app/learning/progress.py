@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.content.schema import Lesson
-from app.learning.learners import ensure_learner
+from app.identity import ensure_learner
 from app.learning.models import LessonState, PracticeAnswer, TestAttempt
 from app.learning.schemas import LessonProgress, PracticeProgress, TestProgress
 from app.timeutil import utcnow

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.content.schema import DIFFICULTIES, TEST_SIZE, Lesson, Question
 from app.errors import InvalidInput, NotFound
-from app.learning.learners import ensure_learner
+from app.identity import ensure_learner
 from app.learning.models import TestAnswer, TestAttempt, TestDraw
 from app.learning.practice import normalize_choice
 from app.learning.schemas import DifficultyScore, ResultItem, Strength, TestResult

@@ -4,6 +4,8 @@ Both answer `run(request) -> RunResult` and `health()`, so the web code does not
 """
 
 import asyncio
+import logging
+import time
 from typing import Any, Protocol
 
 import httpx2
@@ -12,11 +14,18 @@ from app.runner.pool import RunnerBusy, RunnerPool, RunnerUnavailable
 from app.runner.protocol import RunLimits, RunRequest, RunResult
 from app.settings import PROJECT_ROOT, Settings
 
-__all__ = ["LocalRunner", "RemoteRunner", "Runner", "RunnerBusy", "RunnerUnavailable", "make_runner"]
+__all__ = ["LocalRunner", "RemoteRunner", "Runner", "RunnerBusy", "RunnerStarting", "RunnerUnavailable",
+           "make_runner"]
+logger = logging.getLogger(__name__)
+
+
+class RunnerStarting(RunnerUnavailable):
+    """The workers are still importing TensorFlow; runs are taken once they are warm."""
 
 
 class Runner(Protocol):
     async def start(self) -> None: ...
+    def start_in_background(self) -> None: ...
     async def run(self, request: RunRequest) -> RunResult: ...
     async def health(self) -> dict[str, Any]: ...
     async def close(self) -> None: ...
@@ -54,18 +63,46 @@ class LocalRunner:
         self.pool = RunnerPool(workers=settings.runner_workers, limits=limits_from(settings),
                                hidden_paths=hidden_paths(settings), kept_paths=kept_paths(),
                                max_queue=settings.runner_queue)
+        self._warming: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.pool.start()
 
+    def start_in_background(self) -> None:
+        """Warm the workers while the web server already serves pages; /healthz says "starting" meanwhile."""
+
+        async def warm() -> None:
+            started = time.monotonic()
+            logger.info("runner pool: starting %d worker(s); each imports TensorFlow (seconds to a minute)",
+                        self.pool.size)
+            try:
+                await self.pool.start()
+            except RunnerUnavailable:
+                logger.exception("the code runner did not start after %.1f s; runs will answer 503",
+                                 time.monotonic() - started)
+                raise
+
+        self._warming = asyncio.get_running_loop().create_task(warm())
+
+    def _still_warming(self) -> bool:
+        return self._warming is not None and not self._warming.done()
+
     async def run(self, request: RunRequest) -> RunResult:
+        if self._still_warming():
+            raise RunnerStarting("The runner workers are still starting.")
         return await self.pool.run(request)
 
     async def health(self) -> dict[str, Any]:
         state = self.pool.health()
+        if self._still_warming():
+            return {"status": "starting", **state}
         return {"status": "ok" if state["alive"] else "down", **state}
 
     async def close(self) -> None:
+        if self._warming is not None and not self._warming.done():
+            self._warming.cancel()
+        if self._warming is not None:
+            await asyncio.gather(self._warming, return_exceptions=True)
         await self.pool.close()
 
 
@@ -80,6 +117,9 @@ class RemoteRunner:
         )
 
     async def start(self) -> None:
+        return None
+
+    def start_in_background(self) -> None:
         return None
 
     async def run(self, request: RunRequest) -> RunResult:

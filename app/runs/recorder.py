@@ -11,8 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from app.accounts.models import Learner
-from app.learning.learners import ensure_learner
+from app.identity import Learner, ensure_learner
 from app.runner.protocol import RunResult
 from app.runs.models import RunRecord
 from app.timeutil import utcnow

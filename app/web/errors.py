@@ -6,9 +6,20 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import InvalidInput, LessonHasProblems, NotFound, NotSignedIn
+from app.db import failure_of
+from app.errors import (
+    Conflict,
+    InvalidInput,
+    LessonHasProblems,
+    NotFound,
+    NotSignedIn,
+    RateLimited,
+    TooLarge,
+    Unavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +29,7 @@ TITLES = {
     403: "You cannot open this page",
     404: "We could not find that page",
     405: "That action is not available here",
+    409: "That already exists",
     413: "That was too much to send",
     422: "Something in that request was not right",
     429: "Slow down a little",
@@ -57,6 +69,23 @@ def describe_validation(error: RequestValidationError) -> str:
     return " ".join(parts) or "The request is not valid."
 
 
+RETRY_BUSY_S = 2
+RETRY_UNWRITABLE_S = 30
+
+
+def not_saved(method: str, failure: str) -> tuple[str, int]:
+    """What to tell someone whose request the database refused, and when to try again (seconds)."""
+    busy = failure == "busy"
+    if method in ("GET", "HEAD"):
+        if busy:
+            return "The server is busy, so this page could not be opened. Try again in a moment.", RETRY_BUSY_S
+        return ("This page could not be opened: the server cannot use its database right now. Try again shortly.",
+                RETRY_UNWRITABLE_S)
+    if busy:
+        return "Your answer was not saved; the server is busy. Try again in a moment.", RETRY_BUSY_S
+    return "Your answer was not saved. Try again shortly.", RETRY_UNWRITABLE_S
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
@@ -83,6 +112,22 @@ def install_error_handlers(app: FastAPI) -> None:
     async def invalid_input(request: Request, exc: InvalidInput) -> Response:
         return error_response(request, 422, str(exc))
 
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict) -> Response:
+        return error_response(request, 409, str(exc))
+
+    @app.exception_handler(TooLarge)
+    async def too_large(request: Request, exc: TooLarge) -> Response:
+        return error_response(request, 413, str(exc))
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited) -> Response:
+        return error_response(request, 429, str(exc), headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(Unavailable)
+    async def unavailable(request: Request, exc: Unavailable) -> Response:
+        return error_response(request, 503, str(exc), headers={"Retry-After": str(exc.retry_after)})
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         return error_response(request, 422, describe_validation(exc))
@@ -94,8 +139,19 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = "There is nothing at this address. The catalog at / lists every lesson."
         return error_response(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(DBAPIError)
+    async def database_refused(request: Request, exc: DBAPIError) -> Response:
+        failure = failure_of(exc)
+        if failure is None:
+            return await unexpected(request, exc)
+        logger.error("database %s on %s %s: %s", failure, request.method, request.url.path, exc.orig)
+        detail, retry_after = not_saved(request.method, failure)
+        return error_response(request, 503, detail, headers={"Retry-After": str(retry_after)})
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, 500, "Something went wrong on our side. Your progress is safe; try again.")
+        # It cannot know whether what was sent got saved, so it must not say it was.
+        return error_response(request, 500, "Something went wrong on our side, and what you just did may not "
+                              "have been saved. Try again in a moment.")
 

@@ -1,6 +1,7 @@
 """Accounts: progress survives sign-up and log-in, sessions end on a password change, logins are
 rate-limited and give nothing away, and cross-site form posts are refused."""
 
+import asyncio
 import html
 import uuid
 
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.accounts import service
 from app.settings import Settings
+from app.web.cookie import LEARNER_COOKIE
 
 SLUG = "fixture-lesson"
 PASSWORD = "correct horse battery"
@@ -80,6 +82,70 @@ def test_logging_out_leaves_a_fresh_anonymous_browser(client: TestClient):
     assert answered(client) == 1
 
 
+def copy_of(client: TestClient, app: FastAPI) -> TestClient:
+    """Another browser holding a copy of this browser's cookie (a stolen or leftover cookie)."""
+    copy = TestClient(app)
+    copy.cookies.set(LEARNER_COOKIE, client.cookies[LEARNER_COOKIE])
+    return copy
+
+
+def test_logging_out_ends_the_session_for_every_copy_of_the_cookie(app: FastAPI, client: TestClient):
+    sign_up(client)
+    copied = copy_of(client, app)
+    assert copied.get("/account", follow_redirects=False).status_code == 200
+    client.post("/logout")
+    assert copied.get("/account", follow_redirects=False).status_code == 303
+    assert signed_in_as(copied) is None
+
+
+def test_a_password_change_ends_copies_of_other_sessions_but_keeps_this_one(app: FastAPI, client: TestClient,
+                                                                           other_client: TestClient):
+    sign_up(client)
+    log_in(other_client)
+    copied = copy_of(other_client, app)
+    client.post("/account/password", data={"current": PASSWORD, "new": "a brand new secret"})
+    assert signed_in_as(copied) is None
+    assert signed_in_as(copy_of(client, app)) == "ada@example.org"
+
+
+def test_the_anonymous_cookie_from_before_sign_up_never_reaches_the_account(app: FastAPI, client: TestClient):
+    answer(client, "p-one")
+    anonymous = copy_of(client, app)  # the cookie as it was before signing up
+    sign_up(client)
+    assert answered(client) == 1
+    assert answered(anonymous) == 0
+    answer(anonymous, "p-two")
+    client.post("/logout")
+    log_in(client)
+    assert answered(client) == 1  # nothing the old cookie did reached the account
+
+
+def test_a_pre_session_anonymous_cookie_that_names_an_account_is_not_trusted(app: FastAPI, client: TestClient,
+                                                                              settings: Settings):
+    from itsdangerous import URLSafeSerializer
+
+    sign_up(client)
+    answer(client, "p-one")
+    with app.state.session_factory() as db:
+        account_id = service.account_by_email(db, "ada@example.org").id
+    old_format = URLSafeSerializer(settings.secret_key, salt="learner").dumps(str(account_id))
+    legacy = TestClient(app)
+    legacy.cookies.set(LEARNER_COOKIE, old_format)
+    assert answered(legacy) == 0
+    assert signed_in_as(legacy) is None
+
+
+def test_a_pre_session_anonymous_cookie_keeps_its_progress(app: FastAPI, settings: Settings):
+    from itsdangerous import URLSafeSerializer
+
+    learner = uuid.uuid4()
+    legacy = TestClient(app)
+    legacy.cookies.set(LEARNER_COOKIE, URLSafeSerializer(settings.secret_key, salt="learner").dumps(str(learner)))
+    answer(legacy, "p-one")
+    assert answered(legacy) == 1
+    assert "set-cookie" not in legacy.get("/api/progress").headers  # re-issued once, in the new format
+
+
 def test_an_unknown_email_and_a_wrong_password_get_the_same_answer(client: TestClient, other_client: TestClient):
     sign_up(other_client)
     wrong_password = log_in(client, password="not the password")
@@ -99,21 +165,60 @@ def test_an_unknown_email_costs_a_password_check_like_a_wrong_password(monkeypat
     assert calls == [service._DUMMY_HASH]
 
 
-def test_logins_are_rate_limited_per_account_with_a_clear_message(app: FastAPI, settings: Settings):
-    other = TestClient(app)
-    sign_up(other)
-    attempts = [log_in(TestClient(app, client=(f"10.0.0.{n}", 5000)), password="wrong") for n in range(11)]
+def test_wrong_passwords_from_one_address_are_rate_limited_for_that_account(app: FastAPI):
+    sign_up(TestClient(app))
+    browser = TestClient(app, client=("10.0.0.1", 5000))
+    attempts = [log_in(browser, password="wrong") for _ in range(11)]
     assert [r.status_code for r in attempts] == [401] * 10 + [429]
-    assert "Too many login attempts for this account" in attempts[-1].text
+    assert "Too many failed logins for this account from this address" in attempts[-1].text
     assert int(attempts[-1].headers["retry-after"]) > 0
-    assert log_in(TestClient(app, client=("10.0.1.1", 5000))).status_code == 429  # even with the right password
 
 
-def test_logins_are_rate_limited_per_address(app: FastAPI):
+def test_nobody_can_lock_the_owner_out_by_guessing_from_elsewhere(app: FastAPI):
+    sign_up(TestClient(app))
+    for n in range(3):
+        attacker = TestClient(app, client=(f"10.0.0.{n}", 5000))
+        assert [log_in(attacker, password="wrong").status_code for _ in range(11)][-1] == 429
+    owner = TestClient(app, client=("10.0.1.1", 5000))
+    assert log_in(owner).status_code == 303
+    assert signed_in_as(owner) == "ada@example.org"
+
+
+def test_many_failures_from_many_addresses_slow_the_account_down_but_never_refuse_it(
+        app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch):
+    settings.login_account_rate = "5/hour"
+    settings.login_slowdown_s = 0.01
+    app.state.limits = type(app.state.limits).from_settings(settings)
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr("app.accounts.pages.asyncio.sleep", sleep)
+    sign_up(TestClient(app))
+    for n in range(6):
+        assert log_in(TestClient(app, client=(f"10.0.2.{n}", 5000)), password="wrong").status_code == 401
+    assert log_in(TestClient(app, client=("10.0.3.1", 5000))).status_code == 303
+    assert waits[:5] == [0.0] * 5 and waits[-1] == 0.01
+
+
+def test_failed_logins_are_rate_limited_per_address(app: FastAPI, settings: Settings):
+    settings.login_address_rate = "10/5minutes"
+    app.state.limits = type(app.state.limits).from_settings(settings)
     browser = TestClient(app, client=("10.9.9.9", 5000))
     statuses = [log_in(browser, email=f"user{n}@example.org").status_code for n in range(11)]
     assert statuses == [401] * 10 + [429]
-    assert "Too many login attempts from this address" in log_in(browser, email="x@example.org").text
+    assert "Too many failed logins from this address" in log_in(browser, email="x@example.org").text
+
+
+def test_successful_logins_from_one_address_are_not_limited(app: FastAPI):
+    """A classroom behind one address logs in at the start of a lesson."""
+    for n in range(12):
+        sign_up(TestClient(app), email=f"student{n}@example.org")
+    classroom = [TestClient(app, client=("10.8.8.8", 5000)) for _ in range(12)]
+    assert {log_in(c, email=f"student{n}@example.org").status_code for n, c in enumerate(classroom)} == {303}
 
 
 def test_changing_the_password_signs_out_every_other_browser(client: TestClient, other_client: TestClient):
@@ -149,7 +254,7 @@ def test_sign_up_explains_what_to_fix(client: TestClient, email: str, password: 
 def test_an_email_can_have_only_one_account(client: TestClient, other_client: TestClient):
     sign_up(other_client, "Ada@Example.org")
     response = sign_up(client, "ada@example.org ")
-    assert response.status_code == 422 and "already exists" in response.text
+    assert response.status_code == 409 and "already exists" in response.text
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
@@ -222,7 +327,7 @@ def test_the_account_page_needs_a_login(client: TestClient):
 def test_admins_can_change_roles_but_not_remove_the_last_admin(app: FastAPI):
     with app.state.session_factory() as db:
         admin, _ = service.create_or_promote_admin(db=db, email="root@example.org", password=PASSWORD)
-        learner = service.sign_up(db=db, learner_id=uuid.uuid4(), email="bob@example.org", password=PASSWORD)
+        learner, _ = service.sign_up(db=db, anonymous_id=uuid.uuid4(), email="bob@example.org", password=PASSWORD)
         service.set_role(db=db, learner_id=learner.id, role="author")
         assert learner.role == "author"
         with pytest.raises(service.InvalidInput, match="only admin"):

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.accounts import service
-from app.accounts.models import Learner
 from app.admin.pages import router as admin_router
+from app.identity import Learner
 from app.learning import models as learning
 from app.learning.models import HintReveal, LessonOpen, PracticeAnswer
 from app.runs.models import RunRecord
@@ -29,7 +29,7 @@ CORRECT = {"p-one": "A", "p-two": "B", "p-three": "C", "p-four": "D", "p-five": 
 
 def make_account(app: FastAPI, email: str, role: str = "learner") -> uuid.UUID:
     with app.state.session_factory() as db:
-        account = service.sign_up(db=db, learner_id=uuid.uuid4(), email=email, password=PASSWORD)
+        account, _ = service.sign_up(db=db, anonymous_id=uuid.uuid4(), email=email, password=PASSWORD)
         db.commit()
         if role != "learner":
             service.set_role(db=db, learner_id=account.id, role=role)

@@ -125,9 +125,10 @@ def test_an_author_account_sees_drafts_and_a_learner_account_does_not(
 
     save(app, content_dir / "draft.md", DRAFT)
     with app.state.session_factory() as db:
-        author = service.sign_up(db=db, learner_id=uuid.uuid4(), email="writer@example.org", password="long enough 1")
+        author, _ = service.sign_up(db=db, anonymous_id=uuid.uuid4(), email="writer@example.org",
+                                    password="long enough 1")
         author.role = "author"
-        service.sign_up(db=db, learner_id=uuid.uuid4(), email="reader@example.org", password="long enough 2")
+        service.sign_up(db=db, anonymous_id=uuid.uuid4(), email="reader@example.org", password="long enough 2")
         db.commit()
     client.post("/login", data={"email": "writer@example.org", "password": "long enough 1"})
     other_client.post("/login", data={"email": "reader@example.org", "password": "long enough 2"})

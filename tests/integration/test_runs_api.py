@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from app.deps import get_runner
 from app.main import create_app
 from app.runner.client import RunnerBusy, RunnerUnavailable
 from app.runner.protocol import RunRequest, RunResult
@@ -52,8 +53,13 @@ def wait_for_records(app: Any, count: int) -> None:
 
 
 def app_with(settings: Settings, runner: FakeRunner | None, **overrides: Any):
-    app = create_app(settings.model_copy(update=overrides))
-    app.state.runner = runner
+    """An app whose routes get `runner` (no local pool is started)."""
+    app = create_app(settings.model_copy(update={"runner_workers": 0, **overrides}))
+
+    async def fake() -> FakeRunner | None:
+        return runner
+
+    app.dependency_overrides[get_runner] = fake
     return app
 
 
@@ -144,10 +150,31 @@ def test_the_web_process_never_imports_tensorflow(settings: Settings):
     assert "tensorflow" not in sys.modules
 
 
+@pytest.mark.parametrize("path", ["/api/run", "/api/run/compare"])
+@pytest.mark.parametrize("code", ["\\ud800", "print(1)  # \\udfff"])
+def test_code_with_a_lone_surrogate_is_422_with_a_sentence(settings: Settings, path: str, code: str):
+    runner = FakeRunner()
+    body = '{"code": "' + code + '"}'  # JSON may escape a lone surrogate; Python's json then decodes it
+    response = TestClient(app_with(settings, runner)).post(path, content=body,
+                                                           headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert "not text" in response.json()["detail"]
+    assert runner.requests == []
+
+
+def test_runs_while_the_runner_warms_up_are_503_with_retry_after(settings: Settings):
+    from app.runner.client import RunnerStarting
+
+    client = TestClient(app_with(settings, FakeRunner(fail=RunnerStarting("warming"))))
+    response = client.post("/api/run", json={"code": TRIVIAL})
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert "still starting" in response.json()["detail"]
+
+
 def test_records_wait_for_a_database_that_failed_and_are_written_later(settings: Settings):
     import uuid
 
-    from app.accounts.models import Learner
+    from app.identity import Learner
     from app.runs.recorder import RunRecorder
 
     app = app_with(settings, FakeRunner())

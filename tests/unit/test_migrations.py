@@ -17,9 +17,7 @@ def test_the_migrated_schema_matches_the_models(tmp_path: Path):
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = [d for d in compare_metadata(context, Base.metadata)
-                           # SQLite reports unnamed unique constraints without names: not a real difference
-                           if not (isinstance(d, tuple) and d[0] in ("add_constraint", "remove_constraint"))]
+            differences = compare_metadata(context, Base.metadata)
         assert differences == []
     finally:
         engine.dispose()

@@ -1,9 +1,9 @@
-"""Who is asking: a signed cookie with a learner id, plus the account's session version once signed in.
+"""The learner cookie: a signed learner id, plus a session token once the browser is signed in.
 
 Every browser gets a random learner id on its first response, so progress can be kept before anyone
-signs up. Signing up or logging in re-issues the cookie with the account's session version; the
-`LearnerId` dependency checks that version against the database, so a password change signs out
-every other browser.
+signs up. Signing up or logging in re-issues the cookie with a session token; the `LearnerId`
+dependency checks that token against the open sessions, so logging out or changing the password
+ends a session on the server, whatever copies of the cookie exist.
 """
 
 import uuid
@@ -21,7 +21,10 @@ COOKIE_MAX_AGE = 60 * 60 * 24 * 400
 @dataclass(frozen=True)
 class Identity:
     learner_id: uuid.UUID
-    session_version: int | None = None  # None: anonymous
+    session_token: str | None = None  # None: anonymous
+    # An anonymous cookie from before sessions existed: its id may since have become an account's,
+    # so it is trusted only after a check (deps.get_learner_id) and then re-issued.
+    legacy: bool = False
 
 
 class IdentityCookie:
@@ -34,16 +37,19 @@ class IdentityCookie:
             return None
         try:
             payload = self.serializer.loads(value)
-            if isinstance(payload, str):  # anonymous
-                return Identity(uuid.UUID(payload))
-            learner, version = payload
-            return Identity(uuid.UUID(learner), int(version))
-        except (BadSignature, ValueError, TypeError):
+            if isinstance(payload, str):
+                return Identity(uuid.UUID(payload), legacy=True)
+            if isinstance(payload, dict):
+                token = payload.get("s")
+                return Identity(uuid.UUID(payload["l"]), str(token) if token else None)
+        except (BadSignature, ValueError, TypeError, KeyError):
             return None
+        return None  # a signed-in cookie of the old format: its session cannot be checked, so it is over
 
     def header(self, identity: Identity) -> str:
-        payload = str(identity.learner_id) if identity.session_version is None else [
-            str(identity.learner_id), identity.session_version]
+        payload = {"l": str(identity.learner_id)}
+        if identity.session_token is not None:
+            payload["s"] = identity.session_token
         parts = [f"{LEARNER_COOKIE}={self.serializer.dumps(payload)}", "Path=/", f"Max-Age={COOKIE_MAX_AGE}",
                  "HttpOnly", "SameSite=Lax"]
         if self.secure:
@@ -70,8 +76,8 @@ class LearnerCookieMiddleware:
         if identity is None:
             identity = Identity(uuid.uuid4())
             state["set_identity"] = identity
+        state["identity"] = identity
         state["learner_id"] = identity.learner_id
-        state["session_version"] = identity.session_version
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and state.get("set_identity") is not None:
