@@ -137,3 +137,42 @@ def test_a_bad_query_value_is_a_page_not_a_crash(client: TestClient):
     response = client.get(f"/lessons/{SLUG}?q=abc")
     assert response.status_code == 422
     assert "<html" in response.text
+
+
+def test_every_page_names_the_svg_favicon(client: TestClient):
+    for path in ("/", f"/lessons/{SLUG}", f"/lessons/{SLUG}/test", "/login", "/no/such/page", "/api/docs"):
+        html = client.get(path).text
+        assert re.search(r'<link rel="icon" href="/static/favicon\.svg\?v=\w+" type="image/svg\+xml">', html), path
+
+
+def test_the_favicon_is_served_as_svg(client: TestClient):
+    response = client.get("/static/favicon.svg")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/svg+xml"
+
+
+def test_favicon_ico_redirects_browsers_to_the_svg(client: TestClient):
+    response = client.get("/favicon.ico", follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["location"] == "/static/favicon.svg"
+
+
+def test_the_api_docs_page_loads_swagger_ui_from_our_own_static_files(client: TestClient):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    urls = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert {url.split("?")[0] for url in urls} == {
+        "/static/favicon.svg", "/static/vendor/swagger-ui/swagger-ui.css",
+        "/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/js/swagger-init.js", "/api/openapi.json",
+    }
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_api_docs_page_has_no_inline_script(client: TestClient):
+    html = client.get("/api/docs").text
+    assert re.findall(r"<script(?![^>]*\ssrc=)[^>]*>", html) == []
+
+
+def test_the_api_docs_page_is_not_in_the_openapi_schema(client: TestClient):
+    assert "/api/docs" not in client.get("/api/openapi.json").json()["paths"]
