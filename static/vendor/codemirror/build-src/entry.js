@@ -21,9 +21,7 @@ import {
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { python } from "@codemirror/lang-python";
 
-// `let`, not `const`: esbuild would inline a string const, and the bundle would no longer be the
-// committed one byte for byte.
-let ERROR_LINE_CLASS = "cm-tfp-error-line";
+const ERROR_LINE_CLASS = "cm-tfp-error-line";
 const errorLineMark = Decoration.line({ class: ERROR_LINE_CLASS });
 
 // The error line is a position, not a line number, so that it follows its line through edits.
@@ -49,7 +47,7 @@ const errorLineField = StateField.define({
   provide: (field) => EditorView.decorations.from(field),
 });
 
-let MONO = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace";
+const MONO = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace";
 
 const theme = EditorView.theme(
   {
@@ -84,6 +82,11 @@ const theme = EditorView.theme(
   },
   { dark: false }
 );
+
+// CodeMirror puts its theme in <style> elements; under a CSP without 'unsafe-inline' they need the
+// page's nonce, which the page gives to this script's tag (read while the bundle first runs).
+const loaderScript = document.currentScript;
+const styleNonce = (loaderScript && loaderScript.nonce) || "";
 
 function create(parentElement, options) {
   if (!parentElement || typeof parentElement.appendChild !== "function") {
@@ -123,6 +126,7 @@ function create(parentElement, options) {
     python(),
     // Tab is deliberately not bound, so that it moves focus like in any other form control.
     keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap]),
+    styleNonce ? EditorView.cspNonce.of(styleNonce) : [],
     errorLineField,
     theme,
     EditorView.contentAttributes.of({
