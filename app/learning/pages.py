@@ -154,7 +154,7 @@ def reset_lesson_form(lesson: CurrentLesson, db: DbSession, learner_id: LearnerI
 def test_page(request: Request, lesson: CurrentLesson, db: DbSession, learner_id: LearnerId) -> Response:
     questions = quiz.draw_test(db=db, learner_id=learner_id, lesson=lesson)
     return render(request, "lessons/test.html", {"lesson": lesson, "questions": questions, "answers": {},
-                                                 "error": None})
+                                                 "nothing_answered": False})
 
 
 @router.post("/lessons/{slug}/test")
@@ -168,8 +168,7 @@ async def submit_test_form(request: Request, lesson: CurrentLesson, db: DbSessio
     if not answers:
         questions = [q for qid in asked if (q := lesson.test_question(qid))]
         return render(request, "lessons/test.html", {
-            "lesson": lesson, "questions": questions, "answers": {},
-            "error": "You have not answered any question yet. Choose an option for each question, then submit.",
+            "lesson": lesson, "questions": questions, "answers": {}, "nothing_answered": True,
         }, status=422)
     _, attempt_id = quiz.grade_test(db=db, learner_id=learner_id, lesson=lesson, answers=answers, asked=asked)
     return RedirectResponse(f"/lessons/{lesson.slug}/test/attempts/{attempt_id}", status_code=303)

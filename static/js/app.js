@@ -44,6 +44,17 @@
     }
     if (form.matches("[data-test-form]")) {
       var unanswered = countUnanswered(form);
+      var empty = document.querySelector("[data-test-empty]");
+      if (empty) empty.hidden = true;
+      // The server refuses a test with no answer at all, so say so instead of promising a grade.
+      if (unanswered === form.querySelectorAll(".test-question").length) {
+        event.preventDefault();
+        if (empty) {
+          empty.hidden = false;
+          empty.focus();
+        }
+        return;
+      }
       if (unanswered > 0 && !window.confirm(unanswered + " question(s) are unanswered and will count as wrong. Submit anyway?")) {
         event.preventDefault();
       }

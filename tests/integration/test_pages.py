@@ -96,12 +96,30 @@ def test_the_test_form_is_graded_and_shows_a_breakdown(client: TestClient):
     assert result.count("You did not answer this question.") == 2
 
 
-def test_a_test_submitted_empty_asks_for_answers(client: TestClient):
+def test_a_test_submitted_empty_asks_for_at_least_one_answer(client: TestClient):
     html = client.get(f"/lessons/{SLUG}/test").text
     asked = re.search(r'name="asked" value="([^"]+)"', html).group(1)
     response = client.post(f"/lessons/{SLUG}/test", data={"asked": asked})
     assert response.status_code == 422
-    assert "You have not answered any question yet." in response.text
+    message = re.search(r"<p [^>]*data-test-empty[^>]*>(.*?)</p>", response.text, re.S)
+    assert message and " hidden" not in message.group(0)
+    assert " ".join(message.group(1).split()) == (
+        "You have not answered any question yet. Answer at least one, then submit; "
+        "the ones you leave unanswered count as wrong."
+    )
+
+
+def test_an_empty_test_submission_is_not_recorded_as_an_attempt(client: TestClient):
+    html = client.get(f"/lessons/{SLUG}/test").text
+    asked = re.search(r'name="asked" value="([^"]+)"', html).group(1)
+    client.post(f"/lessons/{SLUG}/test", data={"asked": asked})
+    lessons = client.get("/api/progress").json()["lessons"]
+    assert next(lesson for lesson in lessons if lesson["slug"] == SLUG)["test"] is None
+
+
+def test_the_empty_test_message_waits_hidden_on_a_fresh_test(client: TestClient):
+    html = client.get(f"/lessons/{SLUG}/test").text
+    assert re.search(r"<p [^>]*data-test-empty hidden>", html)
 
 
 def test_another_learner_cannot_open_my_test_result(client: TestClient, other_client: TestClient):
