@@ -6,13 +6,12 @@ Layers, each detected on the host rather than assumed (see README.md in this fol
 - namespaces: private mount, network (no interface up, not even loopback), PID, IPC and UTS
   namespaces; a private noexec /tmp and /dev/shm; the application's data folders hidden;
 - user: an unprivileged uid/gid per worker slot, which also drops every capability;
-- cgroups: per worker slot, memory and process-count limits enforced by the kernel.
+- cgroups (cgroups.py): per worker slot, memory and process-count limits enforced by the kernel.
 """
 
 import contextlib
 import ctypes
 import ctypes.util
-import logging
 import os
 import resource
 import signal
@@ -39,7 +38,6 @@ PR_SET_NO_NEW_PRIVS = 38
 SANDBOX_UID_BASE = 61000
 WORKDIR = "/tmp/run"
 
-logger = logging.getLogger(__name__)
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 
 
@@ -242,93 +240,3 @@ def name_run_process() -> None:
 
 def die_with_parent() -> None:
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-class SlotCgroups:
-    """A memory and a pids cgroup for one worker slot, reused by each of its runs (one at a time).
-
-    A run is charged only for the pages it touches, not for the TensorFlow pages it shares with
-    the zygote, and the kernel kills it (SIGKILL) past the limit: that is the `memory_limit` status.
-    Works with cgroup v2 (unified) and v1 (separate memory and pids hierarchies).
-    """
-
-    ROOT = Path("/sys/fs/cgroup")
-
-    def __init__(self, memory: Path, pids: Path, v2: bool) -> None:
-        self.memory = memory
-        self.pids = pids
-        self.v2 = v2
-
-    @classmethod
-    def sweep(cls) -> None:
-        """Remove the cgroups of zygotes that died without cleaning up."""
-        for parent in (cls.ROOT, cls.ROOT / "memory", cls.ROOT / "pids"):
-            for path in parent.glob("tfpatterns-slot-*-*") if parent.is_dir() else ():
-                if not Path(f"/proc/{path.name.rsplit('-', 1)[1]}").exists():
-                    with contextlib.suppress(OSError):
-                        path.rmdir()
-
-    @classmethod
-    def create(cls, slot: int, memory_mb: int, processes: int) -> "SlotCgroups | None":
-        cls.sweep()
-        name = f"tfpatterns-slot-{slot}-{os.getpid()}"
-        v2 = (cls.ROOT / "cgroup.controllers").exists()
-        try:
-            if v2:
-                memory = pids = cls.ROOT / name
-                memory.mkdir(exist_ok=True)
-                (memory / "memory.max").write_text(str(memory_mb * 1024 * 1024))
-                (memory / "memory.swap.max").write_text("0") if (memory / "memory.swap.max").exists() else None
-                (pids / "pids.max").write_text(str(processes))
-            else:
-                memory, pids = cls.ROOT / "memory" / name, cls.ROOT / "pids" / name
-                memory.mkdir(exist_ok=True)
-                pids.mkdir(exist_ok=True)
-                (memory / "memory.limit_in_bytes").write_text(str(memory_mb * 1024 * 1024))
-                (pids / "pids.max").write_text(str(processes))
-        except OSError as error:
-            logger.warning("cgroups are off for worker %d: %s", slot, error)
-            return None
-        return cls(memory, pids, v2)
-
-    def attach(self, pid: int) -> None:
-        """Move `pid` (before it forks the run) into this slot's cgroups."""
-        (self.memory / "cgroup.procs").write_text(str(pid))
-        if self.pids != self.memory:
-            (self.pids / "cgroup.procs").write_text(str(pid))
-
-    def _counter(self, file: str, key: str | None) -> int:
-        try:
-            text = (self.memory / file).read_text()
-        except OSError:
-            return 0
-        if key is None:
-            return int(text.strip() or 0)
-        for line in text.splitlines():
-            name, _, value = line.partition(" ")
-            if name == key:
-                return int(value)
-        return 0
-
-    def memory_events(self) -> tuple[int, int]:
-        """(processes the kernel killed for exceeding the memory limit, times the limit was hit)."""
-        if self.v2:
-            return self._counter("memory.events", "oom_kill"), self._counter("memory.events", "max")
-        return self._counter("memory.oom_control", "oom_kill"), self._counter("memory.failcnt", None)
-
-    def remove(self) -> None:
-        """Remove the cgroups once the last process has left them (the processes of a killed run die a
-        moment after its first process is reaped, through their parent-death signals)."""
-        import time
-
-        deadline = time.monotonic() + 2
-        while time.monotonic() < deadline:
-            try:
-                if not (self.memory / "cgroup.procs").read_text().strip():
-                    break
-            except OSError:
-                break
-            time.sleep(0.01)
-        for path in {self.memory, self.pids}:
-            with contextlib.suppress(OSError):
-                path.rmdir()

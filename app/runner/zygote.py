@@ -349,7 +349,8 @@ def main() -> None:
     # run away from it, so a run does not copy (copy-on-write) every page holding a Python object.
     gc.collect()
     gc.freeze()
-    from app.runner.sandbox import SlotCgroups, detect_layers
+    from app.runner.cgroups import SlotCgroups
+    from app.runner.sandbox import detect_layers
 
     cgroups = SlotCgroups.create(args.slot, args.memory_mb, args.processes) if os.geteuid() == 0 else None
     layers = detect_layers(args.hide, args.keep, cgroups=cgroups is not None)
