@@ -21,7 +21,7 @@ class CompareRequest(BaseModel):
 
 
 class RunLimits(BaseModel):
-    """Per-run limits, sent with every job so a zygote needs no settings of its own."""
+    """Per-run limits: the rlimits reach each zygote on its command line; timeout_s and output_bytes each job."""
 
     timeout_s: float = 10.0
     cpu_s: int = 10

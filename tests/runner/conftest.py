@@ -147,6 +147,8 @@ def started_app(template: Path, env: dict[str, str] | None = None, **overrides: 
             else:
                 os.environ[key] = value
     try:
+        # the app may start its pool in the background ("starting") and answer meanwhile
+        assert wait_until(lambda: client.get("/healthz").json()["runner"] != "starting", 120, interval=0.2)
         health = client.get("/healthz").json()
         assert health["runner"] == "ok", f"the runner pool did not start: {health}"
         yield RunnerApp(app=app, client=client, settings=settings, data_dir=data_dir)
