@@ -9,7 +9,7 @@ Run from the project root:
 What it does, in one run:
 
 1. baseline: a cold `python -c "import tensorflow as tf; x = tf.constant(3); print(x + 4)"` with the
-   venv's python (TF_CPP_MIN_LOG_LEVEL=1, TF_ENABLE_ONEDNN_OPTS=0), --cold-runs times, before the
+   venv's python (TF_CPP_MIN_LOG_LEVEL=1, as the runner's zygotes), --cold-runs times, before the
    server starts (so nothing else competes for the CPU); wall time and peak RSS of each;
 2. starts the real server as a subprocess in its own session: `.venv/bin/tfpatterns serve --host
    127.0.0.1 --port <free>` with a fresh SQLite database in a temp directory, TFP_SECRET_KEY,
@@ -90,7 +90,7 @@ COLD_TIMEOUT_S = 120.0
 PHASE_BUDGET_S = 300.0  # a sequential phase stops here even if it has not done all its runs
 SAMPLE_EVERY_S = 0.05
 ZYGOTE_MARK = "app.runner.zygote"
-COLD_ENV = {"TF_CPP_MIN_LOG_LEVEL": "1", "TF_ENABLE_ONEDNN_OPTS": "0"}
+COLD_ENV = {"TF_CPP_MIN_LOG_LEVEL": "1"}
 COLD_CODE = "import tensorflow as tf; x = tf.constant(3); print(x + 4)"
 
 TRIVIAL = "import tensorflow as tf\nx = tf.constant(3)\nprint(x + 4)\n"

@@ -5,32 +5,43 @@ Everything the harness needs after the learner's code has run is bound before it
 learner can replace os._exit, json.dumps or anything else reachable from their code.
 """
 
+import atexit
+import builtins
+import importlib.machinery
 import json
 import os
-import runpy
+import re
 import sys
+import threading
 import time
 import traceback
+import types
 from collections import Counter
 from typing import Any
 
 import tensorflow as tf
-from tensorflow.python.eager.polymorphic_function import polymorphic_function
+from tensorflow.python.eager import context, execute
+from tensorflow.python.eager.polymorphic_function import polymorphic_function, tracing_compilation
 
 SCRIPT_NAME = "main.py"
+# AutoGraph re-raises an error from a traced body as "in user code: <frames> <Type>: <message>".
+AUTOGRAPH_INNER = re.compile(r"^    [A-Za-z_][\w.]*: ", re.MULTILINE)
+PLAIN_SCALARS = (int, float, complex, bool, str, bytes, type(None))
 
 
 class _FunctionLog:
-    """Every tf.function created during the run, with its call timings."""
+    """Every tf.function created during the run, its call timings and the traces that failed."""
 
     def __init__(self) -> None:
         self.functions: list[Any] = []
         self.calls: dict[int, list[float]] = {}
+        self.failed: dict[int, list[str]] = {}  # id of a function's trace cache -> "Type: message" per failure
 
     def install(self) -> None:
         log = self
         original_init = polymorphic_function.Function.__init__
         original_call = polymorphic_function.Function.__call__
+        original_trace = tracing_compilation._create_concrete_function
 
         def init(self: Any, *args: Any, **kwargs: Any) -> None:
             original_init(self, *args, **kwargs)
@@ -43,22 +54,41 @@ class _FunctionLog:
             finally:
                 log.calls.setdefault(id(self), []).append((time.perf_counter() - start) * 1000)
 
+        def trace(function_type: Any, type_context: Any, func_graph: Any, tracing_options: Any) -> Any:
+            try:
+                return original_trace(function_type, type_context, func_graph, tracing_options)
+            except Exception as error:
+                try:
+                    failure = f"{type(error).__name__}: {learner_message(error)}"
+                except Exception:
+                    failure = type(error).__name__
+                log.failed.setdefault(id(tracing_options.function_cache), []).append(failure)
+                raise
+
         polymorphic_function.Function.__init__ = init
         polymorphic_function.Function.__call__ = call
+        tracing_compilation._create_concrete_function = trace
 
     def report(self) -> list[dict[str, Any]]:
+        """What each function did; reads what the run left behind and never traces (which would run learner code)."""
         reports = []
         for function in self.functions:
             calls = self.calls.get(id(function), [])
-            if not calls:
+            failed = self.failed.get(id(getattr(function, "_function_cache", None)), [])
+            try:
+                concretes = list(function._function_cache.values())
+            except Exception:
+                concretes = []
+            if not (calls or concretes or failed):
                 continue
             try:
-                reports.append(_describe(function, calls))
+                reports.append(_describe(function, concretes, calls, failed))
             except Exception as error:  # a learner can break TensorFlow's internals; say so, keep going
                 reports.append({"name": getattr(function, "__name__", "?"), "traces": 0, "signatures": [],
                                 "ops": 0, "op_types": {}, "calls": len(calls),
-                                "trace_details": [], "first_call_ms": round(calls[0], 2),
-                                "later_calls_ms": None, "note": f"could not inspect: {error}"})
+                                "trace_details": [], "first_call_ms": round(calls[0], 2) if calls else None,
+                                "later_calls_ms": None, "failed_traces": len(failed),
+                                "trace_error": failed[-1] if failed else None, "note": f"could not inspect: {error}"})
         return reports
 
 
@@ -83,16 +113,33 @@ def _retrace_reason(previous: Any, current: Any) -> str | None:
             if old.shape != new.shape:
                 reasons.append(f"new shape ({old.shape} → {new.shape})")
         elif isinstance(new, tf.TensorSpec):
-            reasons.append(f"a tensor where the Python value {old!r} was before")
+            reasons.append(f"a tensor where the Python value {_shown(old)} was before")
         elif isinstance(old, tf.TensorSpec):
-            reasons.append(f"the Python value {new!r} where a tensor was before")
+            reasons.append(f"the Python value {_shown(new)} where a tensor was before")
+        elif not (_plain(old) and _plain(new)):
+            if old is not new:
+                reasons.append(f"new Python value ({_shown(old)} → {_shown(new)})")
         elif old != new:
             reasons.append(f"new Python value ({old!r} → {new!r})")
     return "; ".join(reasons) or None
 
 
-def _describe(function: Any, calls: list[float]) -> dict[str, Any]:
-    concretes = list(function._list_all_concrete_functions())
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Built of Python's own scalars and containers, so comparing or printing it runs no learner code."""
+    if type(value) in PLAIN_SCALARS:
+        return True
+    if depth < 4 and type(value) in (tuple, list):
+        return all(_plain(item, depth + 1) for item in value)
+    if depth < 4 and type(value) is dict:
+        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if _plain(value) else f"a {type(value).__name__} object"
+
+
+def _describe(function: Any, concretes: list[Any], calls: list[float], failed: list[str]) -> dict[str, Any]:
     traces = []
     totals: Counter[str] = Counter()
     for index, concrete in enumerate(concretes):
@@ -107,15 +154,30 @@ def _describe(function: Any, calls: list[float]) -> dict[str, Any]:
     later = calls[1:]
     return {
         "name": getattr(function, "__name__", None) or function.python_function.__name__,
-        "traces": function.experimental_get_tracing_count(),
+        "traces": len(concretes),
         "signatures": [t["signature"] for t in traces],
         "ops": sum(totals.values()),
         "op_types": dict(totals.most_common()),
         "calls": len(calls),
-        "first_call_ms": round(calls[0], 2),
+        "first_call_ms": round(calls[0], 2) if calls else None,
         "later_calls_ms": round(sum(later) / len(later), 3) if later else None,
         "trace_details": traces,
+        "failed_traces": len(failed),
+        "trace_error": failed[-1] if failed else None,
     }
+
+
+def learner_message(error: BaseException) -> str:
+    """The error's own message, without the frames AutoGraph wraps around an error raised while tracing."""
+    message = str(error).strip()
+    if not message.startswith("in user code:"):
+        return message
+    inner = list(AUTOGRAPH_INNER.finditer(message))
+    if not inner:
+        return message
+    text = message[inner[-1].start():]
+    lines = [line[4:] if line.startswith("    ") else line for line in text.splitlines()]
+    return "\n".join(lines).split(": ", 1)[1].strip()
 
 
 def _learner_frames(tb: Any, script: str) -> list[traceback.FrameSummary]:
@@ -144,16 +206,30 @@ def warm_up_zygote() -> None:
 
 def warm_up() -> None:
     """In each prepared child, before its code arrives: size TensorFlow's thread pools (only possible
-    before the first op), then run one op to create the eager context (~30 ms) off the critical path.
-    Tracing a function here too made traced snippets ~8 ms faster but cost ~20 ms of CPU on every run,
-    a quarter of the pool's throughput (bench/runner.py), so it is left to the runs that need it."""
+    before the first op), then run one op to create the eager context (~15 ms) off the critical path.
+    The op is a NoOp: it has no output, so no tensor takes a number from TensorFlow's uid counter, which
+    names every function and graph a program makes (a tensor here would make `__inference_f_7` appear as
+    `__inference_f_10`, unlike `python main.py`). Tracing a function here too made traced snippets ~8 ms
+    faster but cost ~20 ms of CPU on every run, a quarter of the pool's throughput (bench/runner.py)."""
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    tf.constant(1) + 1
+    execute.execute("NoOp", 0, [], (), context.context())
 
 
 def _warm_up_body(x: Any) -> Any:
     return x + 1
+
+
+def _run_as_main(code: str, script: str) -> None:
+    """Run `code` as CPython runs `python main.py`: in a fresh __main__ module whose __file__ is the absolute
+    path, while sys.argv[0] stays "main.py" (runpy.run_path would set it to the absolute path)."""
+    main = types.ModuleType("__main__")
+    main.__file__ = script
+    main.__cached__ = None
+    main.__loader__ = importlib.machinery.SourceFileLoader("__main__", script)
+    main.__builtins__ = builtins
+    sys.modules["__main__"] = main
+    exec(compile(code, script, "exec", dont_inherit=True), main.__dict__)
 
 
 def run(code: str, mode: str, result_fd: int) -> None:
@@ -165,6 +241,9 @@ def run(code: str, mode: str, result_fd: int) -> None:
     dumps = json.dumps
     perf_counter = time.perf_counter
     flush_out, flush_err = sys.stdout.flush, sys.stderr.flush
+    # What Python does after the main module ends: wait for non-daemon threads, then run atexit callbacks.
+    wait_for_threads = threading._shutdown  # type: ignore[attr-defined]
+    run_exit_callbacks = atexit._run_exitfuncs
 
     if mode == "eager":
         tf.config.run_functions_eagerly(True)
@@ -174,14 +253,14 @@ def run(code: str, mode: str, result_fd: int) -> None:
     script = os.path.abspath(SCRIPT_NAME)
     with open(script, "w", encoding="utf-8") as handle:
         handle.write(code)
-    sys.argv = [script]
+    sys.argv = [SCRIPT_NAME]
     sys.path[0] = os.path.dirname(script)
 
     error: dict[str, Any] | None = None
     status = 0
     start = perf_counter()
     try:
-        runpy.run_path(script, run_name="__main__")
+        _run_as_main(code, script)
     except SystemExit as exit_:
         code_ = exit_.code
         status = code_ if isinstance(code_, int) else (0 if code_ is None else 1)
@@ -196,10 +275,16 @@ def run(code: str, mode: str, result_fd: int) -> None:
         sys.stderr.write(trimmed)
         error = {
             "type": type(exc).__name__,
-            "message": str(exc).strip(),
+            "message": learner_message(exc),
             "line": _error_line(exc, frames, script),
             "traceback": trimmed,
         }
+    if getpid() == owner:
+        for finish in (wait_for_threads, run_exit_callbacks):
+            try:  # noqa: SIM105 (the program may have replaced contextlib.suppress)
+                finish()
+            except BaseException:
+                pass
     elapsed = (perf_counter() - start) * 1000
     if getpid() != owner:  # a child the program forked: the report is the program's own, not the child's
         try:

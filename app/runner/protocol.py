@@ -55,6 +55,8 @@ class FunctionInfo(BaseModel):
     first_call_ms: float | None = None
     later_calls_ms: float | None = Field(default=None, description="Mean time of the calls after the first.")
     trace_details: list[TraceInfo] = []
+    failed_traces: int = Field(default=0, description="Traces that raised an error and so made no graph.")
+    trace_error: str | None = Field(default=None, description="The last failed trace's error: 'Type: message'.")
 
 
 class RunResult(BaseModel):

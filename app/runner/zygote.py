@@ -34,9 +34,10 @@ from app.runner.protocol import read_frame, write_frame
 SETUP_FAILED = 70
 INIT_PROGRAM = shutil.which("cat") or "/bin/cat"  # PID 1 of each run's namespace (see spawn_namespace_init)
 TRUNCATED = "\n[output truncated: the program printed more than {limit} KB]\n"
+# absl may print its clock as "00:00:<seconds since the epoch>" rather than a time of day.
 TF_LOG_LINE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
-    r"|I\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [\w.]+:\d+\] .*)$"
+    r"|I\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w.]+:\d+\] .*)$"
 )
 
 
@@ -85,9 +86,10 @@ def _child(limits: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int
         os.environ.clear()
         os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": sandbox.WORKDIR, "LANG": "C.UTF-8",
                            "TMPDIR": sandbox.WORKDIR})
-        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
-        sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
+        # The __std*__ originals too: as under `python main.py`, they are the same objects as sys.std*.
+        sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
         harness.run(job["code"], job["mode"], 3)
     except BaseException as error:
         try:

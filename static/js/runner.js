@@ -79,28 +79,41 @@
            Math.round(result.duration_ms) + " ms";
   }
 
+  function ms(value) { return value === null || value === undefined ? "—" : value + " ms"; }
+
+  // A trace that raised still ran the Python body (its prints appeared), so it counts, marked as failed.
+  function tracesText(fn) {
+    var failed = fn.failed_traces || 0, total = fn.traces + failed;
+    if (!failed) return String(total);
+    return total + (failed === total ? " (failed)" : " (" + failed + " failed)");
+  }
+
   function functionsTable(functions) {
     if (!functions.length) return null;
     var rows = functions.map(function (fn) {
-      var details = el("ul", { class: "trace-list" }, fn.trace_details.map(function (trace, index) {
+      var items = fn.trace_details.map(function (trace, index) {
         var ops = Object.keys(trace.op_types).map(function (type) { return type + " ×" + trace.op_types[type]; });
         return el("li", {}, [
           el("div", { class: "trace-head", text: "Trace " + (index + 1) + (trace.reason ? " — " + trace.reason : "") }),
           el("code", { class: "trace-signature", text: trace.signature }),
           el("div", { class: "trace-ops", text: trace.ops + " ops: " + ops.join(", ") }),
         ]);
-      }));
-      var later = fn.later_calls_ms === null || fn.later_calls_ms === undefined ? "—" : fn.later_calls_ms + " ms";
+      });
+      if (fn.failed_traces) {
+        items.push(el("li", {}, [el("div", { class: "trace-head", text: "Tracing failed" +
+          (fn.failed_traces > 1 ? " " + fn.failed_traces + " times" : "") + ", so no graph was made: " +
+          fn.trace_error })]));
+      }
       return [
         el("tr", {}, [
           el("th", { scope: "row" }, [el("code", { text: fn.name })]),
-          el("td", { text: String(fn.traces) }),
+          el("td", { text: tracesText(fn) }),
           el("td", { text: String(fn.calls) }),
           el("td", { text: fn.ops ? String(fn.ops) : "—" }),
-          el("td", { text: fn.first_call_ms + " ms" }),
-          el("td", { text: later }),
+          el("td", { text: ms(fn.first_call_ms) }),
+          el("td", { text: ms(fn.later_calls_ms) }),
         ]),
-        fn.trace_details.length ? el("tr", { class: "trace-row" }, [el("td", { colspan: "6" }, [details])]) : null,
+        items.length ? el("tr", { class: "trace-row" }, [el("td", { colspan: "6" }, [el("ul", { class: "trace-list" }, items)])]) : null,
       ];
     });
     var body = el("tbody");
@@ -113,6 +126,13 @@
     ]);
   }
 
+  // The runner sends the error's own message; its last line is the sentence, without a repeated "Type: ".
+  function errorSentence(error) {
+    var lines = error.message.split("\n").map(function (line) { return line.trim(); }).filter(Boolean);
+    var last = lines.length ? lines[lines.length - 1] : "";
+    return last.indexOf(error.type + ": ") === 0 ? last.slice(error.type.length + 2) : last;
+  }
+
   function resultView(result, differs, withFunctions) {
     var parts = [el("p", { class: "run-status status-" + result.status, text: statusText(result) })];
     if (result.stdout || !result.stderr) parts.push(outputBlock("Output", result.stdout || "(nothing printed)", differs));
@@ -121,7 +141,7 @@
       var where = result.error.line ? " (line " + result.error.line + ")" : "";
       parts.push(el("div", { class: "run-error", role: "alert" }, [
         el("strong", { text: result.error.type + where + ": " }),
-        el("span", { text: result.error.message.split("\n").slice(-1)[0] || result.error.message }),
+        el("span", { text: errorSentence(result.error) }),
       ]));
     }
     if (withFunctions !== false) parts.push(functionsTable(result.functions || []));

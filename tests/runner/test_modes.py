@@ -448,3 +448,66 @@ def test_saving_a_savedmodel_prints_nothing_extra(runner: RunnerApp):
             "print(tf.saved_model.load(path)(tf.constant([1.0, 2.0])).numpy())\n")
     body = runner.run_ok(code)
     assert (body["stdout"], body["stderr"]) == ("[2. 4.]\n", "")
+
+
+TRACE_FAILS = """\
+import tensorflow as tf
+
+@tf.function(input_signature=[tf.TensorSpec([], tf.int32)])
+def f(x):
+    print("trace")
+    return x + undefined_name
+
+print("before")
+f(tf.constant(1))
+"""
+
+
+def test_an_error_while_tracing_is_reported_with_its_own_message(runner: RunnerApp):
+    result = runner.run(TRACE_FAILS, "graph")
+    assert result["status"] == "error"
+    assert result["error"]["type"] == "NameError"
+    assert result["error"]["message"] == "name 'undefined_name' is not defined"
+    assert result["error"]["line"] == 6
+    assert "in user code:" in result["error"]["traceback"]  # the full text stays in the traceback
+
+
+def test_a_trace_that_failed_is_reported_as_failed_not_as_no_trace(runner: RunnerApp):
+    report = function(runner.run(TRACE_FAILS, "graph"), "f")
+    assert (report["traces"], report["failed_traces"], report["calls"]) == (0, 1, 1)
+    assert report["trace_error"] == "NameError: name 'undefined_name' is not defined"
+
+
+@BOTH
+def test_the_report_never_runs_the_program_again_after_it_ended(runner: RunnerApp, mode: str):
+    code = ("import tensorflow as tf\n"
+            "@tf.function(input_signature=[tf.TensorSpec([], tf.float32)])\n"
+            "def f(x):\n    print('trace')\n    return x * 2\n"
+            "f(tf.constant(1.0))\n")
+    assert runner.run_ok(code, mode)["stdout"] == "trace\n"
+    assert runner.run(TRACE_FAILS, mode)["stdout"] == "before\ntrace\n"
+
+
+def test_a_function_that_is_only_traced_is_reported(runner: RunnerApp):
+    code = ("import tensorflow as tf\n@tf.function\ndef f(x):\n    return x + 1\n"
+            "f.get_concrete_function(tf.constant(1))\n")
+    report = function(runner.run_ok(code), "f")
+    assert (report["traces"], report["calls"], report["first_call_ms"]) == (1, 0, None)
+
+
+def test_output_written_to_the_original_streams_appears_in_order(runner: RunnerApp):
+    code = ("import sys\nprint('a')\nsys.__stdout__.write('b\\n')\nprint('c')\n"
+            "print('x', file=sys.__stderr__)\nsys.stderr.write('y\\n')\n")
+    result = runner.run_ok(code)
+    assert (result["stdout"], result["stderr"]) == ("a\nb\nc\n", "x\ny\n")
+
+
+def test_the_program_ends_as_python_ends_it_threads_then_atexit(runner: RunnerApp):
+    code = ("import atexit, threading, time\natexit.register(print, 'at exit')\n"
+            "threading.Thread(target=lambda: (time.sleep(0.2), print('thread'))).start()\nprint('main')\n")
+    assert runner.run_ok(code)["stdout"] == "main\nthread\nat exit\n"
+
+
+def test_sys_argv_is_the_script_name_as_typed(runner: RunnerApp):
+    code = "import sys\nprint(sys.argv, __file__, __name__)\n"
+    assert runner.run_ok(code)["stdout"] == "['main.py'] /tmp/run/main.py __main__\n"
