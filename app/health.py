@@ -1,26 +1,21 @@
-"""GET /healthz: is the database reachable, can code be run."""
+"""GET /healthz: can the database be written to, can code be run."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
+
+from app.db import database_state
 
 router = APIRouter()
 
 
-def _db_ok(request: Request) -> bool:
-    try:
-        with request.app.state.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
-
-
 @router.get("/healthz")
 async def healthz(request: Request) -> JSONResponse:
-    db = "ok" if await run_in_threadpool(_db_ok, request) else "error"
+    """`db` is "ok", "busy", "full", "read-only" or "error"; anything but "ok" (or "busy": writes wait, then
+    work) is a 503, as answers cannot be saved."""
+    db = await run_in_threadpool(database_state, request.app.state.engine)
     runner = request.app.state.runner
     runner_state = (await runner.health())["status"] if runner is not None else "down"
-    body = {"status": "ok" if db == "ok" else "error", "db": db, "runner": runner_state}
-    return JSONResponse(body, status_code=200 if db == "ok" else 503)
+    healthy = db in ("ok", "busy")
+    body = {"status": "ok" if healthy else "error", "db": db, "runner": runner_state}
+    return JSONResponse(body, status_code=200 if healthy else 503)

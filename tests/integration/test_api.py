@@ -245,7 +245,8 @@ def test_an_unexpected_failure_is_a_clear_500_and_the_next_request_works(app, cl
         connection.execute(text("ALTER TABLE practice_answers RENAME TO practice_answers_gone"))
     response = answer(client, "p-one", "A")
     assert response.status_code == 500
-    assert response.json() == {"detail": "Something went wrong on our side. Your progress is safe; try again."}
+    assert response.json() == {"detail": "Something went wrong on our side, and what you just did may not have "
+                               "been saved. Try again in a moment."}
     with app.state.engine.begin() as connection:
         connection.execute(text("ALTER TABLE practice_answers_gone RENAME TO practice_answers"))
     assert answer(client, "p-one", "A").status_code == 200
