@@ -17,12 +17,16 @@ def serve(args: argparse.Namespace) -> int:
     """Migrate the database, then run the web server."""
     import uvicorn
 
-    from app.migrate import upgrade_to_head
+    from app.migrate import DatabaseUnusable, upgrade_to_head
 
     if args.reload:
         os.environ["TFP_AUTHORING"] = "1"  # read by Settings in the server process
     settings = Settings()
-    upgrade_to_head(settings.database_url)
+    try:
+        upgrade_to_head(settings.database_url)
+    except DatabaseUnusable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, reload=args.reload_code,
                 reload_dirs=["app", "templates"] if args.reload_code else None, log_level="info")
     return 0
