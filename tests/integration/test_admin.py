@@ -277,7 +277,7 @@ def test_the_overview_counts_learners_answers_and_runs_per_day(app: FastAPI, adm
     now = utcnow()
     recent = new_learner(app, seen=now - timedelta(days=3))
     month = new_learner(app, seen=now - timedelta(days=20))
-    new_learner(app, seen=now - timedelta(days=45))
+    new_learner(app, seen=now - timedelta(days=4))  # saved nothing: not a learner on the overview
     add(app,
         *(PracticeAnswer(learner_id=recent, lesson_slug=SLUG, question_id="p-one", choice="A", correct=True,
                          first_try=i == 0, created_at=now - timedelta(days=2)) for i in range(3)),
@@ -289,19 +289,37 @@ def test_the_overview_counts_learners_answers_and_runs_per_day(app: FastAPI, adm
         *(RunRecord(learner_id=recent, lesson_slug=SLUG, mode="graph", status="ok", duration_ms=5.0,
                     created_at=now - timedelta(days=1)) for _ in range(4)))
     summary = {r["Figure"]: r["Value"] for r in csv_rows(admin.get("/admin?format=csv&table=summary"))}
-    assert summary["Learners"] == "4"  # three learners and the admin
-    assert summary["Active in the last 7 days"] == "2" and summary["Active in the last 30 days"] == "3"
+    assert summary["Learners"] == "2"  # the admin and the third learner saved nothing
+    assert summary["Active in the last 7 days"] == "1" and summary["Active in the last 30 days"] == "2"
     assert summary["Answers (practice and test)"] == "14" and summary["Runs"] == "4"
     days = {r["Day (UTC)"]: int(r["Answers"]) for r in csv_rows(admin.get("/admin?format=csv&table=answers-per-day"))}
     assert len(days) == 30 and days[(now - timedelta(days=2)).date().isoformat()] == 13 and sum(days.values()) == 13
     runs = {r["Day (UTC)"]: int(r["Runs"]) for r in csv_rows(admin.get("/admin?format=csv&table=runs-per-day"))}
     assert runs[(now - timedelta(days=1)).date().isoformat()] == 4 and sum(runs.values()) == 4
     page = admin.get("/admin").text
-    assert 'data-testid="learners-total">4<' in page and 'data-testid="active-7d">2<' in page
+    assert 'data-testid="learners-total">2<' in page and 'data-testid="active-7d">1<' in page
     assert page.count('<svg class="chart-svg"') == 2 and "13 answers in all" in page
     api = admin.get("/api/admin/overview").json()
-    assert api == {"learners": 4, "active_7d": 2, "answers": 14, "runs": 4, "lessons": [
+    assert api == {"learners": 2, "active_7d": 1, "answers": 14, "runs": 4, "lessons": [
         {"slug": SLUG, "learners": 2, "practice_completed": 0, "tests_taken": 1, "avg_test_score": 0.7}]}
+
+
+def test_the_overview_counts_as_learners_only_those_who_saved_something(app: FastAPI, admin: TestClient):
+    opened, answered, tested, ran = (new_learner(app) for _ in range(4))
+    drew_a_test, signed_up = new_learner(app), new_learner(app, email="ada@example.org")
+    new_learner(app)  # a row and nothing else
+    now = utcnow()
+    add(app, LessonOpen(learner_id=opened, lesson_slug=SLUG, opened_at=now),
+        PracticeAnswer(learner_id=answered, lesson_slug=SLUG, question_id="p-one", choice="A", correct=True,
+                       first_try=True),
+        learning.TestAttempt(learner_id=tested, lesson_slug=SLUG, score=0, total=0),
+        RunRecord(learner_id=ran, lesson_slug=None, mode="eager", status="ok", duration_ms=1.0),
+        learning.TestDraw(learner_id=drew_a_test, lesson_slug=SLUG, question_ids=["t-00"]))
+    assert signed_up and "A learner is anyone with a browser cookie who has saved something" in admin.get("/admin").text
+    summary = {r["Figure"]: r["Value"] for r in csv_rows(admin.get("/admin?format=csv&table=summary"))}
+    assert summary["Learners"] == "4" and summary["With an account"] == "0"
+    assert summary["Active in the last 7 days"] == "4"
+    assert admin.get("/api/admin/overview").json()["learners"] == 4
 
 
 def test_the_runs_page_counts_modes_statuses_errors_and_latency(app: FastAPI, admin: TestClient):
