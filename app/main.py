@@ -20,7 +20,6 @@ from app.runner.client import make_runner
 from app.runs.api import router as runs_api
 from app.runs.recorder import RunRecorder
 from app.settings import PROJECT_ROOT, Settings
-from app.web.authoring import router as authoring_router
 from app.web.cookie import IdentityCookie, LearnerCookieMiddleware
 from app.web.csrf import CrossSiteRequestMiddleware
 from app.web.docs import router as docs_router
@@ -78,7 +77,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(learning_api)
     app.include_router(learning_pages)
     app.include_router(runs_api)
-    app.include_router(authoring_router)
     app.include_router(accounts_api)
     app.include_router(accounts_pages)
     app.include_router(admin_pages)

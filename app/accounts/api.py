@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service
-from app.accounts.schemas import AccountOut, Credentials, LoggedOut
+from app.accounts.schemas import AccountOut, LoggedOut, LoginIn, SignUpIn
 from app.deps import AppSettings, ClientAddress, CurrentIdentity, DbSession, LearnerId, RateLimits
 from app.errors import NotSignedIn
 from app.web.cookie import Identity
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/auth", tags=["accounts"])
 
 
 @router.post("/signup", responses=errors(409, 422, 403))
-def signup(request: Request, body: Credentials, db: DbSession, learner_id: LearnerId) -> AccountOut:
+def signup(request: Request, body: SignUpIn, db: DbSession, learner_id: LearnerId) -> AccountOut:
     """Create an account that keeps this browser's anonymous progress, and sign this browser in to it."""
     account, token = service.sign_up(db=db, anonymous_id=learner_id, email=body.email, password=body.password)
     request.state.set_identity = Identity(account.id, token)
@@ -29,7 +29,7 @@ def signup(request: Request, body: Credentials, db: DbSession, learner_id: Learn
 
 
 @router.post("/login", responses=errors(401, 403, 422, 429))
-async def login(request: Request, body: Credentials, settings: AppSettings, limits: RateLimits, db: DbSession,
+async def login(request: Request, body: LoginIn, settings: AppSettings, limits: RateLimits, db: DbSession,
                 learner_id: LearnerId, address: ClientAddress) -> AccountOut:
     """Sign this browser in; what it answered anonymously is added to the account."""
     service.check_login_allowed(limits=limits, address=address, email=body.email)

@@ -28,7 +28,7 @@ from app.web.cookie import Identity
 router = APIRouter(include_in_schema=False)
 
 Email = Annotated[str, Form(max_length=320)]
-Password = Annotated[str, Form(max_length=4096)]
+Password = Annotated[str, Form(max_length=service.MAX_PASSWORD_CHARS)]
 Next = Annotated[str, Form(max_length=2000)]
 
 

@@ -14,9 +14,12 @@ from app.identity import ROLES, Learner, close_other_sessions, close_session, op
 from app.timeutil import as_utc, utcnow
 from app.web.ratelimit import Limits
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Surrounding spaces are forgiven (stripped); control characters never reach the database.
+EMAIL_PATTERN = r"^\s*[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+\s*$"
+EMAIL_RE = re.compile(EMAIL_PATTERN)
+MAX_EMAIL = 254
 MIN_PASSWORD = 8
-MAX_PASSWORD_BYTES = 1024
+MAX_PASSWORD_CHARS = 1024
 WRONG_LOGIN = "That email and password do not match an account. Check both and try again."
 EMAIL_TAKEN = "An account with this email already exists. Log in instead."
 
@@ -30,17 +33,16 @@ class LoginFailed(Exception):
 
 
 def normalize_email(email: str) -> str:
-    email = email.strip().lower()
-    if len(email) > 254 or not EMAIL_RE.match(email):
+    if len(email) > MAX_EMAIL or not EMAIL_RE.match(email):
         raise InvalidInput("Enter an email address such as ada@example.org.")
-    return email
+    return email.strip().lower()
 
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD} characters.")
-    if len(password.encode()) > MAX_PASSWORD_BYTES:
-        raise InvalidInput("That password is too long; use at most 1024 bytes.")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise InvalidInput(f"That password is too long; use at most {MAX_PASSWORD_CHARS} characters.")
 
 
 def account_by_email(db: Session, email: str) -> Learner | None:
@@ -77,7 +79,7 @@ def authenticate(*, db: Session, email: str, password: str) -> Learner:
         email = ""
     account = account_by_email(db, email) if email else None
     hashed = account.password_hash if account is not None and account.password_hash else _DUMMY_HASH
-    valid, rehashed = _hasher.verify_and_update(password[:MAX_PASSWORD_BYTES], hashed)
+    valid, rehashed = _hasher.verify_and_update(password[:MAX_PASSWORD_CHARS], hashed)
     if account is None or not valid:
         raise LoginFailed(WRONG_LOGIN)
     if rehashed is not None:  # the hasher's parameters were raised since this hash was made
@@ -175,7 +177,7 @@ def _account_key(email: str) -> str:
 
 def change_password(*, db: Session, account: Learner, current: str, new: str, session_token: str | None) -> Learner:
     """Set a new password; every other browser signed in to this account is signed out."""
-    if not account.password_hash or not _hasher.verify(current[:MAX_PASSWORD_BYTES], account.password_hash):
+    if not account.password_hash or not _hasher.verify(current[:MAX_PASSWORD_CHARS], account.password_hash):
         raise InvalidInput("Your current password is not right.")
     check_password(new)
     account.password_hash = _hasher.hash(new)

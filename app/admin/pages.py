@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from app.accounts import service
 from app.admin import charts, queries
 from app.admin.figures import figures_of
+from app.admin.schemas import LessonFigures, Overview
 from app.admin.tables import Column, Link, Table, duration, percent, pick
 from app.content.library import Library
 from app.content.schema import Lesson
@@ -28,6 +29,7 @@ from app.errors import InvalidInput, NotFound
 from app.identity import ROLES
 from app.learning import progress
 from app.timeutil import utcnow
+from app.web.openapi import errors
 
 router = APIRouter()
 
@@ -172,18 +174,18 @@ def overview_page(request: Request, account: AdminAccount, db: DbSession, librar
     return respond(request, account, overview_view(request, db, library, fresh), format, table)
 
 
-@router.get("/api/admin/overview", tags=["admin"])
-def overview_api(request: Request, account: AdminAccount, db: DbSession, library: CurrentLibrary) -> dict[str, Any]:
+@router.get("/api/admin/overview", tags=["admin"], responses=errors(401, 403))
+def overview_api(request: Request, account: AdminAccount, db: DbSession, library: CurrentLibrary) -> Overview:
     """Learners, activity and each lesson's progress (admins only)."""
     stats = Stats(request, db, fresh=False)
     counts = queries.learner_counts(db=db, now=utcnow())
     answers, runs = stats.get(("totals",), lambda: queries.answer_and_run_totals(db=db))
     funnels = funnels_of(stats, db, library.in_catalog_order())
-    return {
-        "learners": counts.total, "active_7d": counts.active_7d, "answers": answers, "runs": runs,
-        "lessons": [{"slug": f.slug, "learners": f.learners, "practice_completed": f.practice_finished,
-                     "tests_taken": f.test_taken, "avg_test_score": f.avg_test_score} for f in funnels],
-    }
+    return Overview(
+        learners=counts.total, active_7d=counts.active_7d, answers=answers, runs=runs,
+        lessons=[LessonFigures(slug=f.slug, learners=f.learners, practice_completed=f.practice_finished,
+                               tests_taken=f.test_taken, avg_test_score=f.avg_test_score) for f in funnels],
+    )
 
 
 # Lessons

@@ -9,8 +9,17 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.content.schema import Lesson, Question
-from app.deps import CurrentLesson, CurrentLibrary, DbSession, LearnerId, viewer_is_author
-from app.errors import InvalidInput
+from app.deps import (
+    AppSettings,
+    Content,
+    CurrentLesson,
+    CurrentLibrary,
+    DbSession,
+    IsAuthor,
+    LearnerId,
+    viewer_is_author,
+)
+from app.errors import InvalidInput, NotFound
 from app.learning import events, practice, progress, quiz
 from app.learning.schemas import Feedback
 
@@ -184,3 +193,11 @@ def test_result_page(request: Request, lesson: CurrentLesson, attempt_id: int, d
         "review": [(answer, question) for answer, question in review if question is not None],
         "pass_ratio": progress.PASS_RATIO,
     })
+
+
+@router.get("/authoring/version")
+async def content_version(content: Content, settings: AppSettings, is_author: IsAuthor) -> dict[str, int]:
+    """What an author's open page polls in `serve --reload` mode, to refresh the moment a lesson is saved."""
+    if not is_author or not settings.authoring:
+        raise NotFound("Live reload is on only when the server runs with `tfpatterns serve --reload`.")
+    return {"version": content.version}

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 from app.content.schema import Lesson, Question
 
 Strength = Literal["strong", "developing", "weak"]
+Difficulty = Literal["easy", "medium", "hard"]
 
 
 class ChoiceOut(BaseModel):
@@ -16,7 +17,7 @@ class ChoiceOut(BaseModel):
 
 class QuestionOut(BaseModel):
     id: str
-    difficulty: str
+    difficulty: Difficulty
     prompt: str
     choices: list[ChoiceOut]
 
@@ -110,7 +111,7 @@ class ResultItem(BaseModel):
 class TestResult(BaseModel):
     score: int
     total: int
-    by_difficulty: dict[str, DifficultyScore]
+    by_difficulty: dict[Difficulty, DifficultyScore]
     strength: Strength
     results: list[ResultItem]
 

@@ -1,24 +1,14 @@
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from app.runner.protocol import CompareRequest, RunRequest
-
-
-def _is_text(code: str) -> str:
-    try:
-        code.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise ValueError(f"the code holds a character that is not text ({error.reason} at position "
-                         f"{error.start}); remove it and run again") from error
-    return code
+from app.wire import Text
 
 
 class RunIn(RunRequest):
+    code: Text = Field(description="The learner's program, run as if saved to a file and run with python.")
     lesson: str | None = Field(default=None, max_length=120, description="The lesson the code came from, if any.")
-
-    _text = field_validator("code")(_is_text)
 
 
 class CompareIn(CompareRequest):
+    code: Text = Field(description="The learner's program, run once in each mode.")
     lesson: str | None = Field(default=None, max_length=120)
-
-    _text = field_validator("code")(_is_text)

@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.db import failure_of
 from app.errors import (
@@ -59,7 +60,7 @@ def describe_validation(error: RequestValidationError) -> str:
     parts = []
     for item in error.errors():
         location = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
-        message = item.get("msg", "is not valid")
+        message = str(item.get("msg", "is not valid")).removeprefix("Value error, ")
         if item.get("type") == "missing" and not location:
             parts.append("The request needs a JSON body.")
         elif item.get("type") == "json_invalid":
@@ -84,6 +85,17 @@ def not_saved(method: str, failure: str) -> tuple[str, int]:
     if busy:
         return "Your answer was not saved; the server is busy. Try again in a moment.", RETRY_BUSY_S
     return "Your answer was not saved. Try again shortly.", RETRY_UNWRITABLE_S
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path (Starlette's 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if match != Match.NONE and route_methods:
+            methods |= set(route_methods)
+    return sorted(methods)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -135,9 +147,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
-        if exc.status_code == 404 and detail == "Not Found":
+        status, headers = exc.status_code, getattr(exc, "headers", None)
+        if status == 404 and detail == "Not Found":
             detail = "There is nothing at this address. The catalog at / lists every lesson."
-        return error_response(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+        elif status == 400 and detail == "There was an error parsing the body":  # FastAPI's, for bytes not text
+            status, detail = 422, "The request body is not valid JSON text; send UTF-8 encoded JSON."
+        elif status == 405:
+            methods = allowed_methods(request)
+            headers = {"Allow": ", ".join(methods)}
+            detail = f"This address does not take {request.method}; it takes {', '.join(methods)}."
+        return error_response(request, status, detail, headers=headers)
 
     @app.exception_handler(DBAPIError)
     async def database_refused(request: Request, exc: DBAPIError) -> Response:
