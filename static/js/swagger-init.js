@@ -3,7 +3,7 @@
   "use strict";
   var root = document.getElementById("swagger-ui");
   if (!root || !window.SwaggerUIBundle) return;
-  window.ui = window.SwaggerUIBundle({
+  window.SwaggerUIBundle({
     url: root.dataset.openapiUrl,
     dom_id: "#swagger-ui",
     deepLinking: true,
