@@ -1,21 +1,30 @@
 """GET /healthz: can the database be written to, can code be run."""
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.db import database_state
+from app.deps import CurrentRunner
 
 router = APIRouter()
 
 
-@router.get("/healthz")
-async def healthz(request: Request) -> JSONResponse:
-    """`db` is "ok", "busy", "full", "read-only" or "error"; anything but "ok" (or "busy": writes wait, then
-    work) is a 503, as answers cannot be saved."""
+class Health(BaseModel):
+    status: Literal["ok", "error"]
+    db: Literal["ok", "busy", "full", "read-only", "error"] = Field(
+        description='"busy": writes wait, then work; anything but "ok" or "busy" means answers cannot be saved.')
+    runner: Literal["ok", "starting", "down"] = Field(
+        description='"starting" while the workers import TensorFlow after a start; pages are served meanwhile.')
+
+
+@router.get("/healthz", responses={503: {"model": Health, "description": "The database cannot save answers."}})
+async def healthz(request: Request, response: Response, runner: CurrentRunner) -> Health:
+    """Whether answers can be saved and code can be run; 503 when the database cannot save answers."""
     db = await run_in_threadpool(database_state, request.app.state.engine)
-    runner = request.app.state.runner
     runner_state = (await runner.health())["status"] if runner is not None else "down"
     healthy = db in ("ok", "busy")
-    body = {"status": "ok" if healthy else "error", "db": db, "runner": runner_state}
-    return JSONResponse(body, status_code=200 if healthy else 503)
+    response.status_code = 200 if healthy else 503
+    return Health(status="ok" if healthy else "error", db=db, runner=runner_state)

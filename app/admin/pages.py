@@ -24,10 +24,11 @@ from app.admin.schemas import LessonFigures, Overview
 from app.admin.tables import Column, Link, Table, duration, percent, pick
 from app.content.library import Library
 from app.content.schema import Lesson
-from app.deps import Account, AdminAccount, AuthorAccount, CurrentLibrary, DbSession
+from app.deps import AdminAccount, AuthorAccount, CurrentLibrary, CurrentRunner, DbSession
 from app.errors import InvalidInput, NotFound
-from app.identity import ROLES
+from app.identity import ROLES, Account
 from app.learning import progress
+from app.runner.client import Runner
 from app.timeutil import utcnow
 from app.web.openapi import errors
 
@@ -358,8 +359,8 @@ def _query(lesson: str | None, kind: str, sort: str) -> dict[str, str]:
 # Runs
 
 
-def runs_view(request: Request, db: Session, library: Library, days: int, health: dict[str, Any] | None,
-              fresh: bool) -> View:
+def runs_view(request: Request, db: Session, library: Library, days: int, runner: Runner | None,
+              health: dict[str, Any] | None, fresh: bool) -> View:
     now = utcnow()
     stats = Stats(request, db, fresh)
     lessons = library.in_catalog_order()
@@ -384,7 +385,7 @@ def runs_view(request: Request, db: Session, library: Library, days: int, health
     latency_table = Table("latency", "Runner latency, last 24 hours", [
         Column("Runs", "int"), Column("Median (p50)", "ms"), Column("95th percentile (p95)", "ms"),
     ], [[latency.runs, latency.p50_ms, latency.p95_ms]])
-    pool = runner_rows(request, health)
+    pool = runner_rows(runner, health)
     pool_table = Table("runner", "Runner pool now", [Column("Figure"), Column("Value")], pool)
     total = sum(r.total for r in breakdown)
     hits = sum(r.limit_hits for r in breakdown)
@@ -397,12 +398,13 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def runner_rows(request: Request, health: dict[str, Any] | None) -> list[list[Any]]:
-    if request.app.state.runner is None:
+def runner_rows(runner: Runner | None, health: dict[str, Any] | None) -> list[list[Any]]:
+    if runner is None:
         return [["Runner", "switched off on this server (TFP_RUNNER_WORKERS=0 and no TFP_RUNNER_URL)"]]
     if health is None or (health.get("status") == "down" and "workers" not in health):
         return [["Runner", "not answering"]]
-    rows = [["Status", "up" if health.get("status") == "ok" else "down"]]
+    status = health.get("status")
+    rows = [["Status", "up" if status == "ok" else "starting" if status == "starting" else "down"]]
     for key, label in (("workers", "Workers (pool size)"), ("alive", "Alive"), ("idle", "Idle"),
                        ("queued", "Runs waiting (queue depth)")):
         if key in health:
@@ -412,14 +414,13 @@ def runner_rows(request: Request, health: dict[str, Any] | None) -> list[list[An
 
 @router.get("/admin/runs", include_in_schema=False)
 async def runs_page(request: Request, account: AdminAccount, db: DbSession, library: CurrentLibrary,
-                    days: int = 30, format: Format = "html", table: TableName = None,
+                    runner: CurrentRunner, days: int = 30, format: Format = "html", table: TableName = None,
                     fresh: Fresh = False) -> Response:
     if days not in RUN_WINDOWS:
         raise InvalidInput(f"Show the runs of the last {', '.join(map(str, RUN_WINDOWS))} days: "
                            f"days={days} is not one of them.")
-    runner = request.app.state.runner
     health = await runner.health() if runner is not None else None
-    view = await run_in_threadpool(runs_view, request, db, library, days, health, fresh)
+    view = await run_in_threadpool(runs_view, request, db, library, days, runner, health, fresh)
     return respond(request, account, view, format, table)
 
 

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 
 from app.content.schema import Lesson, Question
 from app.deps import (
@@ -17,6 +18,7 @@ from app.deps import (
     DbSession,
     IsAuthor,
     LearnerId,
+    Templates,
     viewer_is_author,
 )
 from app.errors import InvalidInput, NotFound
@@ -26,8 +28,9 @@ from app.learning.schemas import Feedback
 router = APIRouter(include_in_schema=False)
 
 
-def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
+def render(templates: Jinja2Templates, request: Request, template: str, context: dict[str, Any],
+           status: int = 200) -> Response:
+    return templates.TemplateResponse(request, template, context, status_code=status)
 
 
 def is_fragment(request: Request) -> bool:
@@ -99,38 +102,41 @@ def practice_view(*, db: DbSession, learner_id: LearnerId, lesson: Lesson, page:
 
 
 @router.get("/")
-def catalog(request: Request, library: CurrentLibrary, db: DbSession, learner_id: LearnerId) -> Response:
+def catalog(request: Request, templates: Templates, content: Content, library: CurrentLibrary, db: DbSession,
+            learner_id: LearnerId) -> Response:
     lessons = library.in_catalog_order()
     by_slug = {p.slug: p for p in progress.progress(db=db, learner_id=learner_id, lessons=lessons)}
-    author_problems = request.app.state.content.snapshot.problems if viewer_is_author(request) else ()
-    return render(request, "catalog/index.html", {"topics": library.topics(), "progress": by_slug,
+    author_problems = content.snapshot.problems if viewer_is_author(request) else ()
+    return render(templates, request, "catalog/index.html", {"topics": library.topics(), "progress": by_slug,
                                                   "author_problems": author_problems})
 
 
 @router.get("/lessons/{slug}")
-def lesson_page(request: Request, lesson: CurrentLesson, db: DbSession, learner_id: LearnerId,
+def lesson_page(request: Request, templates: Templates, content: Content, lesson: CurrentLesson, db: DbSession,
+                learner_id: LearnerId,
                 q: Annotated[int | None, Query(ge=1, le=100)] = None, retry: bool = False) -> Response:
     events.record_lesson_open(db=db, learner_id=learner_id, lesson=lesson)
     context = practice_view(db=db, learner_id=learner_id, lesson=lesson, page=True, q=q, retry=retry)
-    info = request.app.state.content.info(lesson.slug)
+    info = content.info(lesson.slug)
     if info is not None and info.problems and not viewer_is_author(request):
         info = replace(info, problems=())
-    return render(request, "lessons/lesson.html", {**context, "info": info})
+    return render(templates, request, "lessons/lesson.html", {**context, "info": info})
 
 
 @router.get("/lessons/{slug}/practice")
-def practice_fragment(request: Request, lesson: CurrentLesson, db: DbSession, learner_id: LearnerId,
+def practice_fragment(request: Request, templates: Templates, lesson: CurrentLesson, db: DbSession,
+                      learner_id: LearnerId,
                       q: Annotated[int | None, Query(ge=1, le=100)] = None, retry: bool = False) -> Response:
     if not is_fragment(request):
         params = {"q": q, "retry": 1 if retry else None}
         query = urlencode({k: v for k, v in params.items() if v})
         return RedirectResponse(f"/lessons/{lesson.slug}{'?' + query if query else ''}#practice", status_code=303)
     context = practice_view(db=db, learner_id=learner_id, lesson=lesson, page=False, q=q, retry=retry)
-    return render(request, "lessons/_practice.html", context)
+    return render(templates, request, "lessons/_practice.html", context)
 
 
 @router.post("/lessons/{slug}/practice/{question_id}")
-def answer_practice_form(request: Request, lesson: CurrentLesson, question_id: str, db: DbSession,
+def answer_practice_form(request: Request, templates: Templates, lesson: CurrentLesson, question_id: str, db: DbSession,
                          learner_id: LearnerId, choice: Annotated[str | None, Form()] = None) -> Response:
     question = practice.practice_question(lesson=lesson, question_id=question_id)
     number = lesson.practice.index(question) + 1
@@ -145,11 +151,11 @@ def answer_practice_form(request: Request, lesson: CurrentLesson, question_id: s
         context = practice_view(db=db, learner_id=learner_id, lesson=lesson, page=not fragment, q=number,
                                 error=str(error), chosen=choice)
         template = "lessons/_practice.html" if fragment else "lessons/lesson.html"
-        return render(request, template, context, status=422)
+        return render(templates, request, template, context, status=422)
     if is_fragment(request):
         db.flush()
         context = practice_view(db=db, learner_id=learner_id, lesson=lesson, page=False, q=number)
-        return render(request, "lessons/_practice.html", context)
+        return render(templates, request, "lessons/_practice.html", context)
     return RedirectResponse(f"/lessons/{lesson.slug}?q={number}#practice", status_code=303)
 
 
@@ -160,14 +166,15 @@ def reset_lesson_form(lesson: CurrentLesson, db: DbSession, learner_id: LearnerI
 
 
 @router.get("/lessons/{slug}/test")
-def test_page(request: Request, lesson: CurrentLesson, db: DbSession, learner_id: LearnerId) -> Response:
+def test_page(request: Request, templates: Templates, lesson: CurrentLesson, db: DbSession,
+              learner_id: LearnerId) -> Response:
     questions = quiz.draw_test(db=db, learner_id=learner_id, lesson=lesson)
-    return render(request, "lessons/test.html", {"lesson": lesson, "questions": questions, "answers": {},
+    return render(templates, request, "lessons/test.html", {"lesson": lesson, "questions": questions, "answers": {},
                                                  "nothing_answered": False})
 
 
 @router.post("/lessons/{slug}/test")
-async def submit_test_form(request: Request, lesson: CurrentLesson, db: DbSession,
+async def submit_test_form(request: Request, templates: Templates, lesson: CurrentLesson, db: DbSession,
                            learner_id: LearnerId) -> Response:
     form = await request.form()
     asked = [qid for qid in str(form.get("asked", "")).split(",") if lesson.test_question(qid)]
@@ -176,7 +183,7 @@ async def submit_test_form(request: Request, lesson: CurrentLesson, db: DbSessio
         raise InvalidInput("This test form is out of date; open the test again to get a fresh set of questions.")
     if not answers:
         questions = [q for qid in asked if (q := lesson.test_question(qid))]
-        return render(request, "lessons/test.html", {
+        return render(templates, request, "lessons/test.html", {
             "lesson": lesson, "questions": questions, "answers": {}, "nothing_answered": True,
         }, status=422)
     _, attempt_id = quiz.grade_test(db=db, learner_id=learner_id, lesson=lesson, answers=answers, asked=asked)
@@ -184,11 +191,11 @@ async def submit_test_form(request: Request, lesson: CurrentLesson, db: DbSessio
 
 
 @router.get("/lessons/{slug}/test/attempts/{attempt_id}")
-def test_result_page(request: Request, lesson: CurrentLesson, attempt_id: int, db: DbSession,
+def test_result_page(request: Request, templates: Templates, lesson: CurrentLesson, attempt_id: int, db: DbSession,
                      learner_id: LearnerId) -> Response:
     attempt = quiz.stored_attempt(db=db, learner_id=learner_id, lesson=lesson, attempt_id=attempt_id)
     review = [(answer, lesson.test_question(answer.question_id)) for answer in attempt.answers]
-    return render(request, "lessons/test_result.html", {
+    return render(templates, request, "lessons/test_result.html", {
         "lesson": lesson, "attempt": attempt, "result": quiz.result_of(attempt, lesson),
         "review": [(answer, question) for answer, question in review if question is not None],
         "pass_ratio": progress.PASS_RATIO,
