@@ -170,7 +170,7 @@ def test_page(request: Request, templates: Templates, lesson: CurrentLesson, db:
               learner_id: LearnerId) -> Response:
     questions = quiz.draw_test(db=db, learner_id=learner_id, lesson=lesson)
     return render(templates, request, "lessons/test.html", {"lesson": lesson, "questions": questions, "answers": {},
-                                                 "nothing_answered": False})
+                                                           "nothing_answered": False})
 
 
 @router.post("/lessons/{slug}/test")
