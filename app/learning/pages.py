@@ -67,7 +67,9 @@ class PracticePanel:
 
 
 def practice_panel(*, activity: progress.LessonActivity, q: int | None = None, retry: bool = False,
-                   error: str | None = None, chosen: str | None = None) -> PracticePanel:
+                   error: str | None = None, chosen: str | None = None,
+                   scored: Feedback | None = None) -> PracticePanel:
+    """`scored`: the feedback of the answer just recorded, so it is shown as scored, not scored again."""
     lesson = activity.lesson
     first, latest = activity.first, activity.latest
     practice_ids = [question.id for question in lesson.practice]
@@ -84,17 +86,18 @@ def practice_panel(*, activity: progress.LessonActivity, q: int | None = None, r
         answer = latest.get(panel.question.id)
         if answer is not None and not retry and error is None:
             panel.latest = answer
-            panel.feedback = Feedback.of(panel.question, answer.choice)
+            panel.feedback = scored if scored is not None else Feedback.of(panel.question, answer.choice)
     return panel
 
 
 def practice_view(*, db: DbSession, learner_id: LearnerId, lesson: Lesson, page: bool, q: int | None = None,
-                  retry: bool = False, error: str | None = None, chosen: str | None = None) -> dict[str, Any]:
+                  retry: bool = False, error: str | None = None, chosen: str | None = None,
+                  scored: Feedback | None = None) -> dict[str, Any]:
     """The context for the lesson page (page=True) or for the practice fragment alone."""
     activity = progress.lesson_activity(db=db, learner_id=learner_id, lesson=lesson)
     context: dict[str, Any] = {
         "lesson": lesson,
-        "panel": practice_panel(activity=activity, q=q, retry=retry, error=error, chosen=chosen),
+        "panel": practice_panel(activity=activity, q=q, retry=retry, error=error, chosen=chosen, scored=scored),
     }
     if page:
         context["progress"] = activity.progress()
@@ -143,8 +146,8 @@ def answer_practice_form(request: Request, templates: Templates, lesson: Current
     try:
         if not choice:
             raise InvalidInput("Choose one of the options, then check your answer.")
-        practice.record_answer(db=db, learner_id=learner_id, lesson=lesson, question_id=question_id,
-                               choice=choice)
+        feedback = practice.record_answer(db=db, learner_id=learner_id, lesson=lesson, question_id=question_id,
+                                          choice=choice)
     except InvalidInput as error:
         db.rollback()
         fragment = is_fragment(request)
@@ -153,8 +156,8 @@ def answer_practice_form(request: Request, templates: Templates, lesson: Current
         template = "lessons/_practice.html" if fragment else "lessons/lesson.html"
         return render(templates, request, template, context, status=422)
     if is_fragment(request):
-        db.flush()
-        context = practice_view(db=db, learner_id=learner_id, lesson=lesson, page=False, q=number)
+        db.flush()  # the panel's counts include this answer
+        context = practice_view(db=db, learner_id=learner_id, lesson=lesson, page=False, q=number, scored=feedback)
         return render(templates, request, "lessons/_practice.html", context)
     return RedirectResponse(f"/lessons/{lesson.slug}?q={number}#practice", status_code=303)
 
