@@ -1,4 +1,4 @@
-"""The `tfpatterns` command: serve, check."""
+"""The `tfpatterns` command: serve, check, create-admin, runner serve and runner doctor."""
 
 import argparse
 import logging

@@ -1,6 +1,6 @@
-"""Charts drawn on the server as inline SVG (templates/admin/_charts.html): no script and no colour
-coding. One series per chart, labelled axes, each value in a tooltip, and the same numbers in a table
-printed with every chart."""
+"""Charts drawn on the server as inline SVG (the column_chart and bar_chart macros of
+templates/admin/_macros.html): no script and no colour coding. One series per chart, labelled axes, each
+value in a tooltip, and the same numbers in a table printed with every chart."""
 
 import math
 from collections.abc import Sequence

@@ -1,13 +1,13 @@
 """docs/api.md, the API reference in the repository, says what the server's OpenAPI schema says."""
 
 from app.settings import PROJECT_ROOT
-from app.web.apidoc import current_schema, render
+from app.apidoc import current_schema, render
 
 
 def test_the_api_reference_matches_the_servers_schema():
     written = (PROJECT_ROOT / "docs" / "api.md").read_text()
     assert written == render(current_schema()), (
-        "docs/api.md is out of date: run `.venv/bin/python -m app.web.apidoc > docs/api.md`")
+        "docs/api.md is out of date: run `.venv/bin/python -m app.apidoc > docs/api.md`")
 
 
 def test_the_api_reference_names_every_operation_of_the_spec():

@@ -1,7 +1,7 @@
 """docs/api.md's reference part, written from the app's own OpenAPI schema, so it cannot drift from what the
 server does (tests/integration/test_api_docs.py compares; schemathesis checks the schema against the server).
 
-Regenerate: `.venv/bin/python -m app.web.apidoc > docs/api.md`.
+Regenerate: `.venv/bin/python -m app.apidoc > docs/api.md`.
 """
 
 import sys
@@ -10,7 +10,7 @@ from typing import Any
 from app.settings import PROJECT_ROOT
 
 INTRO = PROJECT_ROOT / "docs" / "api-intro.md"
-MARK = "<!-- Everything below is generated from /api/openapi.json by `python -m app.web.apidoc`. -->"
+MARK = "<!-- Everything below is generated from /api/openapi.json by `python -m app.apidoc`. -->"
 
 
 def _ref_name(ref: str) -> str:
