@@ -1,7 +1,7 @@
 """docs/api.md, the API reference in the repository, says what the server's OpenAPI schema says."""
 
-from app.settings import PROJECT_ROOT
 from app.apidoc import current_schema, render
+from app.settings import PROJECT_ROOT
 
 
 def test_the_api_reference_matches_the_servers_schema():
