@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -195,8 +196,11 @@ def _finish(session: Session, *, commit: bool) -> None:
         session.close()
 
 
-async def request_session(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
+async def request_session(factory: sessionmaker[Session], *, best_effort: bool = False) -> AsyncIterator[Session]:
     """One session per request, committed before the response goes out.
+
+    `best_effort` (page views): what the request wrote is only bookkeeping (a lesson opened, a learner seen),
+    so a database that cannot save it (full, read-only, locked) does not stop the page being served.
 
     Creating a session does no I/O, so this runs on the event loop. A read-only session is closed on the
     loop: that is the end of a read, microseconds on SQLite. A session that already holds SQLite's write
@@ -217,7 +221,14 @@ async def request_session(factory: sessionmaker[Session]) -> AsyncIterator[Sessi
         raise
     if not _wrote(session):
         session.close()
-    elif _holds_sqlite_write_lock(session):
-        _finish(session, commit=True)
-    else:
-        await run_in_threadpool(_finish, session, commit=True)
+        return
+    try:
+        if _holds_sqlite_write_lock(session):
+            _finish(session, commit=True)
+        else:
+            await run_in_threadpool(_finish, session, commit=True)
+    except DBAPIError as error:
+        if not best_effort or failure_of(error) is None:
+            raise
+        logger.warning("a page view's bookkeeping was not saved (%s); the page is served all the same",
+                       failure_of(error))

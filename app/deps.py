@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
-    async for session in request_session(request.app.state.session_factory):
+    reading = request.method in ("GET", "HEAD")  # what a page view writes is bookkeeping only
+    async for session in request_session(request.app.state.session_factory, best_effort=reading):
         yield session
 
 

@@ -1,17 +1,21 @@
 """Lesson opens and hint reveals: the first of each per learner is kept, for the admin dashboard."""
 
+import logging
 import uuid
 from functools import cache
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.content.schema import Lesson
+from app.db import failure_of
 from app.identity import ensure_learner
 from app.learning.models import HintReveal, LessonOpen
 from app.learning.practice import practice_question
 from app.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
 
 
 def _insert_once(db: Session, row: LessonOpen | HintReveal) -> None:
@@ -31,11 +35,21 @@ def _opened_query() -> Select[tuple[uuid.UUID]]:
 
 
 def record_lesson_open(*, db: Session, learner_id: uuid.UUID, lesson: Lesson) -> None:
-    """Remember the first time this learner opened this lesson; later opens change nothing."""
+    """Remember the first time this learner opened this lesson; later opens change nothing.
+
+    Best effort: when the database cannot save it (full, read-only, locked), the lesson is still shown.
+    """
     if db.execute(_opened_query(), {"learner_id": learner_id, "slug": lesson.slug}).first() is not None:
         return
-    ensure_learner(db=db, learner_id=learner_id)
-    _insert_once(db, LessonOpen(learner_id=learner_id, lesson_slug=lesson.slug, opened_at=utcnow()))
+    try:
+        with db.begin_nested():
+            ensure_learner(db=db, learner_id=learner_id)
+            _insert_once(db, LessonOpen(learner_id=learner_id, lesson_slug=lesson.slug, opened_at=utcnow()))
+    except DBAPIError as error:
+        if failure_of(error) is None:
+            raise
+        logger.warning("could not record that a lesson was opened (%s); showing it all the same",
+                       failure_of(error))
 
 
 def record_hint_reveal(*, db: Session, learner_id: uuid.UUID, lesson: Lesson, question_id: str) -> None:

@@ -77,13 +77,23 @@ def test_a_read_only_database_refuses_answers_with_a_503_and_fails_healthz(sqlit
     app.state.engine.dispose()
 
 
-def test_a_page_that_cannot_save_is_an_error_page_that_does_not_claim_progress_is_safe(
+def test_a_form_that_cannot_save_is_an_error_page_that_does_not_claim_progress_is_safe(
         sqlite_file: Path, content_dir: Path):
     app = app_on(f"sqlite:///file:{sqlite_file}?mode=ro&uri=true", content_dir)
-    page = TestClient(app, raise_server_exceptions=False).get(f"/lessons/{SLUG}")
+    page = TestClient(app, raise_server_exceptions=False).post(f"/lessons/{SLUG}/practice/p-one",
+                                                               data={"choice": "A"})
     assert page.status_code == 503
     assert "text/html" in page.headers["content-type"]
     assert "Try again shortly." in page.text and "safe" not in page.text
+    app.state.engine.dispose()
+
+
+def test_pages_are_still_served_when_the_database_cannot_save(sqlite_file: Path, content_dir: Path):
+    app = app_on(f"sqlite:///file:{sqlite_file}?mode=ro&uri=true", content_dir)
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.get(f"/lessons/{SLUG}").status_code == 200  # a first open would be recorded
+    assert client.get("/").status_code == 200
+    assert client.get("/api/progress").status_code == 200
     app.state.engine.dispose()
 
 
