@@ -19,9 +19,11 @@ from app.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 READY_TIMEOUT_S = 120.0
-# TensorFlow's defaults otherwise (oneDNN on, as under a plain `python main.py`: it changes float results in
-# the last digits). C++ INFO lines are hidden here and filtered from stderr (zygote.learner_stderr).
-ZYGOTE_ENV = {"TF_CPP_MIN_LOG_LEVEL": "1", "MALLOC_ARENA_MAX": "2", "PYTHONDONTWRITEBYTECODE": "1"}
+# oneDNN stays on, as under a plain `python main.py` (off, floats differ in the last digits), but with the
+# system allocator: oneDNN's BFC allocator retries a failed huge allocation for 10 s, past the time limit,
+# instead of raising ResourceExhaustedError at once. C++ INFO lines are hidden (and see learner_stderr).
+ZYGOTE_ENV = {"TF_CPP_MIN_LOG_LEVEL": "1", "TF_ONEDNN_USE_SYSTEM_ALLOCATOR": "1", "MALLOC_ARENA_MAX": "2",
+              "PYTHONDONTWRITEBYTECODE": "1"}
 # Workers get only these from the web process's environment: secrets such as TFP_SECRET_KEY must not
 # even be in their memory, where a run (a fork of the worker) could find them.
 INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH")

@@ -33,6 +33,7 @@ from app.runner.protocol import read_frame, write_frame
 
 SETUP_FAILED = 70
 INIT_PROGRAM = shutil.which("cat") or "/bin/cat"  # PID 1 of each run's namespace (see spawn_namespace_init)
+SYSTEM_ALLOCATOR = "TF_ONEDNN_USE_SYSTEM_ALLOCATOR"  # see pool.ZYGOTE_ENV
 TRUNCATED = "\n[output truncated: the program printed more than {limit} KB]\n"
 # absl may print its clock as "00:00:<seconds since the epoch>" rather than a time of day.
 TF_LOG_LINE = re.compile(
@@ -83,9 +84,12 @@ def _child(limits: dict[str, Any], layers: Any, slot: int, pipes: tuple[int, int
         for target, fd in zip((1, 2, 3), pipes, strict=True):
             os.dup2(fd, target)
         os.closerange(4, 65536)
+        system_allocator = os.environ.get(SYSTEM_ALLOCATOR)
         os.environ.clear()
         os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": sandbox.WORKDIR, "LANG": "C.UTF-8",
                            "TMPDIR": sandbox.WORKDIR})
+        if system_allocator:  # read by TensorFlow at the run's first allocation; not in the program's os.environ
+            os.putenv(SYSTEM_ALLOCATOR, system_allocator)
         # The __std*__ originals too: as under `python main.py`, they are the same objects as sys.std*.
         sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
         sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
