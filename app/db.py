@@ -8,9 +8,11 @@ transaction upgraded from read to write, fails at once with "database is locked"
 committed in between, without waiting at all.
 """
 
+import asyncio
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -67,13 +69,71 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    turnstile = WriterTurnstile()
+
     @event.listens_for(engine, "before_cursor_execute")
     def _begin_for_writes(_conn, cursor, statement, _parameters, _context, _executemany):  # type: ignore[no-untyped-def]
         dbapi_connection = cursor.connection
         if not dbapi_connection.in_transaction and statement.lstrip()[:9].upper().startswith(_WRITES):
-            begin_immediate(dbapi_connection)
+            _refuse_on_event_loop()
+            turnstile.enter(dbapi_connection)
+            try:
+                begin_immediate(dbapi_connection)
+            except BaseException:
+                turnstile.leave(dbapi_connection)
+                raise
 
+    # The turnstile is passed on when the write transaction ends, however it ends.
+    dialect: Any = engine.dialect
+    for name in ("do_commit", "do_rollback"):
+        original = getattr(dialect, name)
+
+        def finished(dbapi_connection, _original=original):  # type: ignore[no-untyped-def]
+            try:
+                _original(dbapi_connection)
+            finally:
+                turnstile.leave(dbapi_connection)
+
+        setattr(dialect, name, finished)
+    for pool_event in ("close", "invalidate", "soft_invalidate", "close_detached"):
+        event.listen(engine.pool, pool_event, lambda dbapi_connection, *_: turnstile.leave(dbapi_connection))
     return engine
+
+
+class WriterTurnstile:
+    """Writers of this process take SQLite's write lock one after another, woken as soon as it is free.
+
+    Without it, writers that find the lock taken sleep in SQLite's busy handler, in steps of up to 100 ms,
+    and whoever polls at the right moment wins: under load a few writers wait many times, and answers'
+    p95 grows tenfold. Writers in other processes still meet SQLite's own lock and busy timeout.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holder: object | None = None
+
+    def enter(self, dbapi_connection: object) -> None:
+        if self.lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000 * WRITE_ATTEMPTS):
+            self.holder = dbapi_connection
+        else:  # a holder that never finished: leave it to SQLite's lock, which reports busy
+            logger.warning("a writer held the database for over %d ms", BUSY_TIMEOUT_MS * WRITE_ATTEMPTS)
+
+    def leave(self, connection: object) -> None:
+        """`connection`: the DBAPI connection, or the pool's proxy of it (what dialects are given)."""
+        dbapi_connection = getattr(connection, "dbapi_connection", connection)
+        if self.holder is not None and self.holder is dbapi_connection:
+            self.holder = None
+            self.lock.release()
+
+
+def _refuse_on_event_loop() -> None:
+    """Writes run in the threadpool: a write waiting for the lock on the event loop would stop the commit
+    it waits for (commits of lock holders run on the loop, see request_session)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError("a database write started on the event loop; run it with run_in_threadpool")
 
 
 def begin_immediate(dbapi_connection: sqlite3.Connection) -> None:

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from app.content.schema import Lesson, Question
 from app.deps import (
@@ -189,7 +190,8 @@ async def submit_test_form(request: Request, templates: Templates, lesson: Curre
         return render(templates, request, "lessons/test.html", {
             "lesson": lesson, "questions": questions, "answers": {}, "nothing_answered": True,
         }, status=422)
-    _, attempt_id = quiz.grade_test(db=db, learner_id=learner_id, lesson=lesson, answers=answers, asked=asked)
+    _, attempt_id = await run_in_threadpool(
+        lambda: quiz.grade_test(db=db, learner_id=learner_id, lesson=lesson, answers=answers, asked=asked))
     return RedirectResponse(f"/lessons/{lesson.slug}/test/attempts/{attempt_id}", status_code=303)
 
 

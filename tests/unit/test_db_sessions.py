@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import db as app_db
@@ -122,3 +122,71 @@ def test_an_error_that_is_not_the_databases_state_is_not_sorted():
     error.sqlite_errorname = "SQLITE_ERROR"
     assert app_db.failure_of(error) is None
     assert app_db.failure_of(ValueError("a bug")) is None
+
+
+def turnstile_free(factory: sessionmaker[Session]) -> bool:
+    """Whether the next writer of this process may start at once (the turnstile was passed on)."""
+    done = threading.Event()
+
+    def write() -> None:
+        add_learner(factory)
+        done.set()
+
+    threading.Thread(target=write, daemon=True).start()
+    return done.wait(2)
+
+
+@pytest.mark.parametrize("ending", ["commit", "rollback", "close", "error"])
+def test_every_way_a_write_transaction_ends_lets_the_next_writer_in(factory: sessionmaker[Session], ending: str):
+    learner_id = uuid.uuid4()
+    db = factory()
+    db.add(Learner(id=learner_id))
+    db.flush()  # holds the write lock now
+    if ending == "commit":
+        db.commit()
+    elif ending == "rollback":
+        db.rollback()
+    elif ending == "close":
+        db.close()
+    else:
+        db.execute(insert(Learner).values(id=uuid.uuid4()))
+        with pytest.raises(IntegrityError):
+            db.execute(insert(Learner).values(id=learner_id))
+        db.rollback()
+    db.close()
+    assert turnstile_free(factory)
+
+
+def test_writers_of_one_process_wait_their_turn_instead_of_sleeping(factory: sessionmaker[Session]):
+    holder = factory()
+    holder.add(Learner(id=uuid.uuid4()))
+    holder.flush()
+    finished: list[float] = []
+
+    def write() -> None:
+        add_learner(factory)
+        finished.append(time.monotonic())
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)
+    assert finished == []  # all four wait for the holder
+    released = time.monotonic()
+    holder.commit()
+    holder.close()
+    for thread in threads:
+        thread.join(5)
+    assert len(finished) == 4 and max(finished) - released < 0.5  # woken at once, not after busy sleeps
+    assert learners(factory) == 5
+
+
+def test_a_write_started_on_the_event_loop_is_refused(factory: sessionmaker[Session]):
+    import asyncio
+
+    async def write_on_the_loop() -> None:
+        add_learner(factory)
+
+    with pytest.raises(RuntimeError, match="event loop"):
+        asyncio.run(write_on_the_loop())
+    assert turnstile_free(factory)
