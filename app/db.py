@@ -220,7 +220,7 @@ def _sqlite_state(connection: Connection, path: Path | None) -> Failure | Litera
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
     @event.listens_for(factory, "before_flush")
     def _remember_writes(session: Session, _context, _instances) -> None:  # type: ignore[no-untyped-def]

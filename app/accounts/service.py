@@ -14,8 +14,11 @@ from app.identity import ROLES, Learner, close_other_sessions, close_session, op
 from app.timeutil import as_utc, utcnow
 from app.web.ratelimit import Limits
 
-# Surrounding spaces are forgiven (stripped); control characters never reach the database.
-EMAIL_PATTERN = r"^\s*[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+\s*$"
+# Surrounding spaces are forgiven (stripped); control characters never reach the database. Spelled without
+# `\s`, whose meaning differs between Python and the JSON Schema (ECMAScript) readers of the OpenAPI schema.
+_SPACE = r"[ \t\n\r]"
+_PART = r"[^@ \t\n\r\x00-\x1f\x7f-\x9f]+"
+EMAIL_PATTERN = rf"^{_SPACE}*{_PART}@{_PART}\.{_PART}{_SPACE}*$"
 EMAIL_RE = re.compile(EMAIL_PATTERN)
 MAX_EMAIL = 254
 MIN_PASSWORD = 8
@@ -35,7 +38,7 @@ class LoginFailed(Exception):
 def normalize_email(email: str) -> str:
     if len(email) > MAX_EMAIL or not EMAIL_RE.match(email):
         raise InvalidInput("Enter an email address such as ada@example.org.")
-    return email.strip().lower()
+    return email.strip(" \t\n\r").lower()
 
 
 def check_password(password: str) -> None:

@@ -66,7 +66,8 @@ def describe_validation(error: RequestValidationError) -> str:
         elif item.get("type") == "json_invalid":
             parts.append("The request body is not valid JSON.")
         else:
-            parts.append(f"{location}: {message}." if location else f"{message}.")
+            message = message if message.endswith((".", "?", "!")) else f"{message}."
+            parts.append(f"{location}: {message}" if location else message)
     return " ".join(parts) or "The request is not valid."
 
 
