@@ -200,7 +200,7 @@ def _error_line(error: BaseException, frames: list[traceback.FrameSummary], scri
 
 def warm_up_zygote() -> None:
     """In the zygote, once: load AutoGraph's converter (its first use costs ~40 ms) without running any
-    TensorFlow op, which would break every child forked afterwards (runner-findings.md)."""
+    TensorFlow op, which would break every child forked afterwards (app/runner/README.md)."""
     tf.autograph.to_code(_warm_up_body)
 
 

@@ -1,7 +1,7 @@
 """A warm runner process: imports TensorFlow once, then forks a fresh sandboxed child per run.
 
 The zygote never runs a TensorFlow op itself: a parent whose eager context exists hands its
-children thread pools that deadlock on the first op that uses them (runner-findings.md).
+children thread pools that deadlock on the first op that uses them (see app/runner/README.md).
 
 Protocol: length-prefixed JSON frames on stdin (jobs) and stdout (results); the first frame out
 says the zygote is ready and which sandbox layers it could enable. Logs go to stderr.
