@@ -10,8 +10,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.accounts import service
+from app.deps import get_limits
 from app.settings import Settings
 from app.web.cookie import LEARNER_COOKIE
+from app.web.ratelimit import Limits
 
 SLUG = "fixture-lesson"
 PASSWORD = "correct horse battery"
@@ -165,6 +167,16 @@ def test_an_unknown_email_costs_a_password_check_like_a_wrong_password(monkeypat
     assert calls == [service._DUMMY_HASH]
 
 
+def with_limits(app: FastAPI, settings: Settings) -> None:
+    """The app's routes count rate limits by `settings` from now on."""
+    limits = Limits.from_settings(settings)
+
+    async def changed() -> Limits:
+        return limits
+
+    app.dependency_overrides[get_limits] = changed
+
+
 def test_wrong_passwords_from_one_address_are_rate_limited_for_that_account(app: FastAPI):
     sign_up(TestClient(app))
     browser = TestClient(app, client=("10.0.0.1", 5000))
@@ -188,7 +200,7 @@ def test_many_failures_from_many_addresses_slow_the_account_down_but_never_refus
         app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch):
     settings.login_account_rate = "5/hour"
     settings.login_slowdown_s = 0.01
-    app.state.limits = type(app.state.limits).from_settings(settings)
+    with_limits(app, settings)
     waits: list[float] = []
     real_sleep = asyncio.sleep
 
@@ -206,7 +218,7 @@ def test_many_failures_from_many_addresses_slow_the_account_down_but_never_refus
 
 def test_failed_logins_are_rate_limited_per_address(app: FastAPI, settings: Settings):
     settings.login_address_rate = "10/5minutes"
-    app.state.limits = type(app.state.limits).from_settings(settings)
+    with_limits(app, settings)
     browser = TestClient(app, client=("10.9.9.9", 5000))
     statuses = [log_in(browser, email=f"user{n}@example.org").status_code for n in range(11)]
     assert statuses == [401] * 10 + [429]
