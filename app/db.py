@@ -75,7 +75,7 @@ def make_engine(url: str) -> Engine:
     def _begin_for_writes(_conn, cursor, statement, _parameters, _context, _executemany):  # type: ignore[no-untyped-def]
         dbapi_connection = cursor.connection
         if not dbapi_connection.in_transaction and statement.lstrip()[:9].upper().startswith(_WRITES):
-            _refuse_on_event_loop()
+            _warn_on_event_loop()
             turnstile.enter(dbapi_connection)
             try:
                 begin_immediate(dbapi_connection)
@@ -126,14 +126,16 @@ class WriterTurnstile:
             self.lock.release()
 
 
-def _refuse_on_event_loop() -> None:
-    """Writes run in the threadpool: a write waiting for the lock on the event loop would stop the commit
-    it waits for (commits of lock holders run on the loop, see request_session)."""
+def _warn_on_event_loop() -> None:
+    """Writes belong in the threadpool: a write waiting for the lock on the app's event loop would stop the
+    commit it waits for (commits of lock holders run on the loop, see request_session). Only a warning:
+    other code may run a loop in this thread for its own reasons (Playwright's sync API does)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return
-    raise RuntimeError("a database write started on the event loop; run it with run_in_threadpool")
+    logger.warning("a database write started in a thread that runs an event loop; if this is the web app's "
+                   "loop, run the write with run_in_threadpool", stack_info=True)
 
 
 def begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
