@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -31,6 +32,11 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     reading = request.method in ("GET", "HEAD")  # what a page view writes is bookkeeping only
     async for session in request_session(request.app.state.session_factory, best_effort=reading):
         yield session
+
+
+async def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
 
 
 async def get_settings(request: Request) -> Settings:
@@ -173,6 +179,7 @@ async def get_lesson(slug: str, library: Annotated[Library, Depends(get_library)
 # scope="function": commit before the response is sent, so a failed commit is an error
 # response, never a success the database did not keep.
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
+DbEngine = Annotated[Engine, Depends(get_engine)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Content = Annotated[ContentStore, Depends(get_content)]
 Templates = Annotated[Jinja2Templates, Depends(get_templates)]

@@ -2,12 +2,12 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.db import database_state
-from app.deps import CurrentRunner
+from app.deps import CurrentRunner, DbEngine
 
 router = APIRouter()
 
@@ -21,9 +21,9 @@ class Health(BaseModel):
 
 
 @router.get("/healthz", responses={503: {"model": Health, "description": "The database cannot save answers."}})
-async def healthz(request: Request, response: Response, runner: CurrentRunner) -> Health:
+async def healthz(response: Response, engine: DbEngine, runner: CurrentRunner) -> Health:
     """Whether answers can be saved and code can be run; 503 when the database cannot save answers."""
-    db = await run_in_threadpool(database_state, request.app.state.engine)
+    db = await run_in_threadpool(database_state, engine)
     runner_state = (await runner.health())["status"] if runner is not None else "down"
     healthy = db in ("ok", "busy")
     response.status_code = 200 if healthy else 503

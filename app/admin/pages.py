@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service
 from app.admin import charts, queries
-from app.admin.figures import figures_of
+from app.admin.deps import CurrentDashboard, Dashboard
 from app.admin.schemas import LessonFigures, Overview
 from app.admin.tables import Column, Link, Table, duration, percent, pick
 from app.content.library import Library
@@ -49,9 +49,9 @@ AUTHOR_SECTIONS = ("questions",)
 class Stats:
     """The slow aggregates of one request, through the app's figures store."""
 
-    def __init__(self, request: Request, db: Session, fresh: bool) -> None:
-        self.store = figures_of(request.app.state)
-        self.content_version = request.app.state.content.version
+    def __init__(self, dashboard: Dashboard, db: Session, fresh: bool) -> None:
+        self.store = dashboard.figures
+        self.content_version = dashboard.content_version
         self.fresh = fresh
         self.fingerprint = queries.data_fingerprint(db=db)
         self.as_of: datetime | None = None
@@ -76,7 +76,7 @@ class View:
     as_of: datetime | None = None
 
 
-def respond(request: Request, account: Account, view: View, format: str, table: str | None,
+def respond(request: Request, dashboard: Dashboard, account: Account, view: View, format: str, table: str | None,
             status: int = 200) -> Response:
     """The page, or one of its tables as CSV."""
     if format == "csv":
@@ -98,7 +98,7 @@ def respond(request: Request, account: Account, view: View, format: str, table: 
         "tables": {t.name: t for t in view.tables}, "csv_url": csv_url, "as_of": view.as_of,
         "fresh_url": f"{request.url.path}?{urlencode({**query, 'fresh': 1})}", "account": account,
     }
-    return request.app.state.templates.TemplateResponse(request, view.template, context, status_code=status)
+    return dashboard.templates.TemplateResponse(request, view.template, context, status_code=status)
 
 
 def lesson_link(lesson: Lesson | None, slug: str | None, admin: bool = True) -> Link | str:
@@ -138,11 +138,11 @@ def day_table(name: str, caption: str, label: str, points: Sequence[tuple[date, 
                  [[day, count] for day, count in points])
 
 
-def overview_view(request: Request, db: Session, library: Library, fresh: bool) -> View:
+def overview_view(dashboard: Dashboard, db: Session, library: Library, fresh: bool) -> View:
     now = utcnow()
     today = now.date()
     first = today - timedelta(days=29)
-    stats = Stats(request, db, fresh)
+    stats = Stats(dashboard, db, fresh)
     lessons = library.in_catalog_order()
     counts = queries.learner_counts(db=db, now=now)
     answers, runs = stats.get(("totals",), lambda: queries.answer_and_run_totals(db=db))
@@ -171,14 +171,16 @@ def overview_view(request: Request, db: Session, library: Library, fresh: bool) 
 
 @router.get("/admin", include_in_schema=False)
 def overview_page(request: Request, account: AdminAccount, db: DbSession, library: CurrentLibrary,
+                  dashboard: CurrentDashboard,
                   format: Format = "html", table: TableName = None, fresh: Fresh = False) -> Response:
-    return respond(request, account, overview_view(request, db, library, fresh), format, table)
+    return respond(request, dashboard, account, overview_view(dashboard, db, library, fresh), format, table)
 
 
 @router.get("/api/admin/overview", tags=["admin"], responses=errors(401, 403))
-def overview_api(request: Request, account: AdminAccount, db: DbSession, library: CurrentLibrary) -> Overview:
+def overview_api(request: Request, dashboard: CurrentDashboard, account: AdminAccount, db: DbSession,
+                 library: CurrentLibrary) -> Overview:
     """Learners, activity and each lesson's progress (admins only)."""
-    stats = Stats(request, db, fresh=False)
+    stats = Stats(dashboard, db, fresh=False)
     counts = queries.learner_counts(db=db, now=utcnow())
     answers, runs = stats.get(("totals",), lambda: queries.answer_and_run_totals(db=db))
     funnels = funnels_of(stats, db, library.in_catalog_order())
@@ -208,20 +210,22 @@ def funnel_row(funnel: queries.Funnel) -> list[Any]:
 
 @router.get("/admin/lessons", include_in_schema=False)
 def lessons_page(request: Request, account: AdminAccount, db: DbSession, library: CurrentLibrary,
+                 dashboard: CurrentDashboard,
                  format: Format = "html", table: TableName = None, fresh: Fresh = False) -> Response:
-    stats = Stats(request, db, fresh)
+    stats = Stats(dashboard, db, fresh)
     funnels = funnels_of(stats, db, library.in_catalog_order())
     rows = [[lesson_link(library.get(f.slug), f.slug), *funnel_row(f)] for f in funnels]
     view = View("admin/lessons.html", "lessons", "Lessons", as_of=stats.as_of,
                 tables=[Table("lessons", "Each lesson's funnel", [Column("Lesson"), *FUNNEL_COLUMNS], rows)])
-    return respond(request, account, view, format, table)
+    return respond(request, dashboard, account, view, format, table)
 
 
 @router.get("/admin/lessons/{slug}", include_in_schema=False)
 def lesson_page(request: Request, slug: str, account: AdminAccount, db: DbSession, library: CurrentLibrary,
+                dashboard: CurrentDashboard,
                 format: Format = "html", table: TableName = None, fresh: Fresh = False) -> Response:
     lesson = known_lesson(library, slug)
-    stats = Stats(request, db, fresh)
+    stats = Stats(dashboard, db, fresh)
     (funnel,) = funnels_of(stats, db, [lesson])
     questions = stats.get(("practice-questions", lesson.slug),
                           lambda: queries.practice_question_stats(db=db, lessons=[lesson]))
@@ -240,7 +244,7 @@ def lesson_page(request: Request, slug: str, account: AdminAccount, db: DbSessio
     ], context={"lesson": lesson, "funnel": funnel,
                 "chart": charts.funnel_chart(id="funnel-chart", title=f"Funnel of “{lesson.title}”",
                                              stages=funnel.stages)})
-    return respond(request, account, view, format, table)
+    return respond(request, dashboard, account, view, format, table)
 
 
 # Questions
@@ -334,12 +338,12 @@ def question_table(items: list[queries.QuestionStats], kind: str, *, admin: bool
 
 @router.get("/admin/questions", include_in_schema=False)
 def questions_page(request: Request, account: AuthorAccount, db: DbSession, library: CurrentLibrary,
-                   lesson: Annotated[str | None, Query(max_length=120)] = None,
+                   dashboard: CurrentDashboard, lesson: Annotated[str | None, Query(max_length=120)] = None,
                    kind: Literal["practice", "test"] = "practice",
                    sort: Annotated[str, Query(max_length=40)] = "right",
                    format: Format = "html", table: TableName = None, fresh: Fresh = False) -> Response:
     lessons = [known_lesson(library, lesson)] if lesson else library.in_catalog_order()
-    stats = Stats(request, db, fresh)
+    stats = Stats(dashboard, db, fresh)
     slugs = tuple(item.slug for item in lessons)
     compute = queries.practice_question_stats if kind == "practice" else queries.test_question_stats
     items = stats.get((f"{kind}-questions", *slugs), lambda: compute(db=db, lessons=lessons))
@@ -348,7 +352,7 @@ def questions_page(request: Request, account: AuthorAccount, db: DbSession, libr
                 tables=[question_table(ordered, kind, admin=account.is_admin)],
                 context={"lessons": library.in_catalog_order(), "lesson": lesson or "", "kind": kind, "sort": sort,
                          "sort_url": lambda key: f"/admin/questions?{urlencode(_query(lesson, kind, key))}"})
-    return respond(request, account, view, format, table)
+    return respond(request, dashboard, account, view, format, table)
 
 
 def _query(lesson: str | None, kind: str, sort: str) -> dict[str, str]:
@@ -359,10 +363,10 @@ def _query(lesson: str | None, kind: str, sort: str) -> dict[str, str]:
 # Runs
 
 
-def runs_view(request: Request, db: Session, library: Library, days: int, runner: Runner | None,
+def runs_view(dashboard: Dashboard, db: Session, library: Library, days: int, runner: Runner | None,
               health: dict[str, Any] | None, fresh: bool) -> View:
     now = utcnow()
-    stats = Stats(request, db, fresh)
+    stats = Stats(dashboard, db, fresh)
     lessons = library.in_catalog_order()
     since = now - timedelta(days=days)
     # The window moves: a kept breakdown is reused for ten minutes at most, even on a quiet site.
@@ -414,14 +418,15 @@ def runner_rows(runner: Runner | None, health: dict[str, Any] | None) -> list[li
 
 @router.get("/admin/runs", include_in_schema=False)
 async def runs_page(request: Request, account: AdminAccount, db: DbSession, library: CurrentLibrary,
+                    dashboard: CurrentDashboard,
                     runner: CurrentRunner, days: int = 30, format: Format = "html", table: TableName = None,
                     fresh: Fresh = False) -> Response:
     if days not in RUN_WINDOWS:
         raise InvalidInput(f"Show the runs of the last {', '.join(map(str, RUN_WINDOWS))} days: "
                            f"days={days} is not one of them.")
     health = await runner.health() if runner is not None else None
-    view = await run_in_threadpool(runs_view, request, db, library, days, runner, health, fresh)
-    return respond(request, account, view, format, table)
+    view = await run_in_threadpool(runs_view, dashboard, db, library, days, runner, health, fresh)
+    return respond(request, dashboard, account, view, format, table)
 
 
 # Learners
@@ -432,7 +437,7 @@ def learner_link(row: Any) -> Link:
 
 
 @router.get("/admin/learners", include_in_schema=False)
-def learners_page(request: Request, account: AdminAccount, db: DbSession,
+def learners_page(request: Request, dashboard: CurrentDashboard, account: AdminAccount, db: DbSession,
                   q: Annotated[str, Query(max_length=254)] = "", accounts: bool = False,
                   page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
                   format: Format = "html", table: TableName = None) -> Response:
@@ -459,7 +464,7 @@ def learners_page(request: Request, account: AdminAccount, db: DbSession,
     view = View("admin/learners.html", "learners", "Learners", tables=[learners], context={
         "q": q, "accounts": accounts, "page": page, "pages": pages, "total": total, "page_url": page_url,
     })
-    return respond(request, account, view, format, table)
+    return respond(request, dashboard, account, view, format, table)
 
 
 def learner_view(db: Session, library: Library, learner_id: uuid.UUID, full: bool) -> View:
@@ -512,16 +517,17 @@ def learner_view(db: Session, library: Library, learner_id: uuid.UUID, full: boo
 
 @router.get("/admin/learners/{learner_id}", include_in_schema=False)
 def learner_page(request: Request, learner_id: uuid.UUID, account: AdminAccount, db: DbSession,
-                 library: CurrentLibrary, format: Format = "html", table: TableName = None,
+                 dashboard: CurrentDashboard, library: CurrentLibrary, format: Format = "html", table: TableName = None,
                  changed: bool = False) -> Response:
     view = learner_view(db, library, learner_id, full=format == "csv")
     if changed:
         view.context["notice"] = f"Role changed: this account is now {view.context['learner'].role}."
-    return respond(request, account, view, format, table)
+    return respond(request, dashboard, account, view, format, table)
 
 
 @router.post("/admin/learners/{learner_id}/role", include_in_schema=False)
 def change_role(request: Request, learner_id: uuid.UUID, account: AdminAccount, db: DbSession,
+                dashboard: CurrentDashboard,
                 library: CurrentLibrary, role: Annotated[str, Form(max_length=20)]) -> Response:
     try:
         service.set_role(db=db, learner_id=learner_id, role=role)
@@ -529,7 +535,7 @@ def change_role(request: Request, learner_id: uuid.UUID, account: AdminAccount, 
         db.rollback()
         view = learner_view(db, library, learner_id, full=False)
         view.context["role_error"] = str(error)
-        return respond(request, account, view, "html", None, status=422)
+        return respond(request, dashboard, account, view, "html", None, status=422)
     if learner_id == account.id and role != "admin":
         return RedirectResponse("/", status_code=303)  # this admin just gave up the dashboard
     return RedirectResponse(f"/admin/learners/{learner_id}?changed=1", status_code=303)
