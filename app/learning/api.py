@@ -50,9 +50,10 @@ def reveal_hint(lesson: CurrentLesson, question_id: str, db: DbSession, learner_
 
 @router.get("/lessons/{slug}/test")
 def get_test(lesson: CurrentLesson, db: DbSession, learner_id: LearnerId) -> TestOut:
-    """Ten questions freshly drawn from the lesson's bank, every difficulty present."""
-    questions = quiz.draw_test(db=db, learner_id=learner_id, lesson=lesson)
-    return TestOut(questions=[QuestionOut.of(q) for q in questions])
+    """Ten questions freshly drawn from the lesson's bank, every difficulty present, in a random order and
+    with each question's options shuffled (answer with the letters shown here)."""
+    draw = quiz.draw_test(db=db, learner_id=learner_id, lesson=lesson)
+    return TestOut(questions=[QuestionOut.of(q) for q in draw.questions(lesson)])
 
 
 @router.post("/lessons/{slug}/test")

@@ -59,6 +59,8 @@ class TestDraw(Base):
     learner_id: Mapped[uuid.UUID] = mapped_column(Uuid, learner_fk())
     lesson_slug: Mapped[str] = mapped_column(String(SLUG_LENGTH))
     question_ids: Mapped[list[str]] = mapped_column(JSON)
+    # question id -> its options' own keys in the order shown (labelled A, B, C... on screen); None: as written
+    option_orders: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -73,6 +75,7 @@ class TestAttempt(Base):
     lesson_slug: Mapped[str] = mapped_column(String(SLUG_LENGTH))
     score: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)
+    option_orders: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)  # as shown: see TestDraw
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
     answers: Mapped[list["TestAnswer"]] = relationship(
@@ -89,7 +92,7 @@ class TestAnswer(Base):
     position: Mapped[int] = mapped_column(Integer)
     question_id: Mapped[str] = mapped_column(String(SLUG_LENGTH))
     difficulty: Mapped[str] = mapped_column(String(10))
-    choice: Mapped[str | None] = mapped_column(String(1))
+    choice: Mapped[str | None] = mapped_column(String(1))  # the option's own key, whatever letter it was shown as
     correct: Mapped[bool] = mapped_column(Boolean)
 
     attempt: Mapped[TestAttempt] = relationship(back_populates="answers")

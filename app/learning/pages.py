@@ -172,26 +172,30 @@ def reset_lesson_form(lesson: CurrentLesson, db: DbSession, learner_id: LearnerI
 @router.get("/lessons/{slug}/test")
 def test_page(request: Request, templates: Templates, lesson: CurrentLesson, db: DbSession,
               learner_id: LearnerId) -> Response:
-    questions = quiz.draw_test(db=db, learner_id=learner_id, lesson=lesson)
-    return render(templates, request, "lessons/test.html", {"lesson": lesson, "questions": questions, "answers": {},
-                                                           "nothing_answered": False})
+    draw = quiz.draw_test(db=db, learner_id=learner_id, lesson=lesson)
+    return render(templates, request, "lessons/test.html", {
+        "lesson": lesson, "draw": draw, "questions": draw.questions(lesson), "answers": {},
+        "nothing_answered": False})
 
 
 @router.post("/lessons/{slug}/test")
 async def submit_test_form(request: Request, templates: Templates, lesson: CurrentLesson, db: DbSession,
                            learner_id: LearnerId) -> Response:
     form = await request.form()
-    asked = [qid for qid in str(form.get("asked", "")).split(",") if lesson.test_question(qid)]
-    answers = {qid: str(form[f"q-{qid}"]) for qid in asked if form.get(f"q-{qid}")}
-    if not asked:
+    draw_id = str(form.get("draw", ""))
+    draw = await run_in_threadpool(
+        lambda: quiz.stored_draw(db=db, learner_id=learner_id, lesson=lesson, draw_id=int(draw_id))
+    ) if draw_id.isdigit() else None
+    if draw is None:
         raise InvalidInput("This test form is out of date; open the test again to get a fresh set of questions.")
+    answers = {qid: str(form[f"q-{qid}"]) for qid in draw.question_ids if form.get(f"q-{qid}")}
     if not answers:
-        questions = [q for qid in asked if (q := lesson.test_question(qid))]
         return render(templates, request, "lessons/test.html", {
-            "lesson": lesson, "questions": questions, "answers": {}, "nothing_answered": True,
+            "lesson": lesson, "draw": draw, "questions": draw.questions(lesson), "answers": {},
+            "nothing_answered": True,
         }, status=422)
     _, attempt_id = await run_in_threadpool(
-        lambda: quiz.grade_test(db=db, learner_id=learner_id, lesson=lesson, answers=answers, asked=asked))
+        lambda: quiz.grade_test(db=db, learner_id=learner_id, lesson=lesson, answers=answers, draw=draw))
     return RedirectResponse(f"/lessons/{lesson.slug}/test/attempts/{attempt_id}", status_code=303)
 
 
@@ -199,11 +203,9 @@ async def submit_test_form(request: Request, templates: Templates, lesson: Curre
 def test_result_page(request: Request, templates: Templates, lesson: CurrentLesson, attempt_id: int, db: DbSession,
                      learner_id: LearnerId) -> Response:
     attempt = quiz.stored_attempt(db=db, learner_id=learner_id, lesson=lesson, attempt_id=attempt_id)
-    review = [(answer, lesson.test_question(answer.question_id)) for answer in attempt.answers]
     return render(templates, request, "lessons/test_result.html", {
         "lesson": lesson, "attempt": attempt, "result": quiz.result_of(attempt, lesson),
-        "review": [(answer, question) for answer, question in review if question is not None],
-        "pass_ratio": progress.PASS_RATIO,
+        "review": quiz.review_of(attempt, lesson), "pass_ratio": progress.PASS_RATIO,
     })
 
 

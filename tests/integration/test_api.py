@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
+from tests.helpers import right_letters
 
 SLUG = "fixture-lesson"
 CORRECT = {"p-one": "A", "p-two": "B", "p-three": "C", "p-four": "D", "p-five": "B"}
@@ -134,7 +135,7 @@ def test_a_test_has_ten_questions_across_every_difficulty(client: TestClient):
 
 def test_a_test_is_scored_with_unanswered_questions_counted_wrong(client: TestClient):
     questions = client.get(f"/api/lessons/{SLUG}/test").json()["questions"]
-    correct = {f"t-{i:02d}": "ABCD"[i % 4] for i in range(12)}
+    correct = right_letters(SLUG, questions)
     answers = {q["id"]: correct[q["id"]] for q in questions[:7]}
     body = client.post(f"/api/lessons/{SLUG}/test", json={"answers": answers}).json()
     assert (body["score"], body["total"], body["strength"]) == (7, 10, "developing")
@@ -146,14 +147,41 @@ def test_a_test_is_scored_with_unanswered_questions_counted_wrong(client: TestCl
 
 def test_strength_follows_the_score(client: TestClient):
     questions = client.get(f"/api/lessons/{SLUG}/test").json()["questions"]
-    correct = {f"t-{i:02d}": "ABCD"[i % 4] for i in range(12)}
+    correct = right_letters(SLUG, questions)
     body = client.post(f"/api/lessons/{SLUG}/test",
                        json={"answers": {q["id"]: correct[q["id"]] for q in questions}}).json()
     assert (body["score"], body["strength"]) == (10, "strong")
+    questions = client.get(f"/api/lessons/{SLUG}/test").json()["questions"]
+    correct = right_letters(SLUG, questions)
     wrong = {q["id"]: "A" if correct[q["id"]] != "A" else "B" for q in questions}
-    client.get(f"/api/lessons/{SLUG}/test")
     body = client.post(f"/api/lessons/{SLUG}/test", json={"answers": {**wrong}}).json()
     assert (body["score"], body["strength"]) == (0, "weak")
+
+
+def test_two_attempts_differ_in_question_order_and_option_order_and_score_the_same(client: TestClient):
+    first = client.get(f"/api/lessons/{SLUG}/test").json()["questions"]
+    second = client.get(f"/api/lessons/{SLUG}/test").json()["questions"]
+    assert [q["id"] for q in first] != [q["id"] for q in second]
+    options = {q["id"]: [c["text"] for c in q["choices"]] for q in first}
+    assert any(options[q["id"]] != [c["text"] for c in q["choices"]] for q in second if q["id"] in options)
+    correct = right_letters(SLUG, second)
+    body = client.post(f"/api/lessons/{SLUG}/test", json={"answers": correct}).json()
+    assert body["score"] == 10
+    assert all(r["correct_choice"] == correct[r["id"]] for r in body["results"])
+
+
+def test_answers_are_stored_by_option_not_by_letter(app, client: TestClient):
+    from sqlalchemy import select
+
+    from app.learning.models import TestAnswer
+
+    questions = client.get(f"/api/lessons/{SLUG}/test").json()["questions"]
+    correct = right_letters(SLUG, questions)
+    client.post(f"/api/lessons/{SLUG}/test", json={"answers": correct})
+    written = {f"t-{i:02d}": "ABCD"[i % 4] for i in range(12)}  # the right options as the lesson lists them
+    with app.state.session_factory() as db:
+        stored = {a.question_id: a.choice for a in db.scalars(select(TestAnswer))}
+    assert stored == {qid: written[qid] for qid in correct}
 
 
 def test_an_answer_to_a_question_not_in_the_bank_is_422(client: TestClient):
@@ -180,7 +208,7 @@ def test_a_lesson_is_completed_by_all_practice_and_a_passed_test(client: TestCli
     for question_id, choice in CORRECT.items():
         answer(client, question_id, choice)
     questions = client.get(f"/api/lessons/{SLUG}/test").json()["questions"]
-    correct = {f"t-{i:02d}": "ABCD"[i % 4] for i in range(12)}
+    correct = right_letters(SLUG, questions)
     client.post(f"/api/lessons/{SLUG}/test", json={"answers": {q["id"]: correct[q["id"]] for q in questions}})
     lesson = client.get("/api/progress").json()["lessons"][0]
     assert lesson["test"] == {"best_score": 10, "attempts": 1}

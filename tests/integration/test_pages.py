@@ -4,6 +4,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from tests.helpers import read_test_form, right_letters
+
 SLUG = "fixture-lesson"
 
 
@@ -82,11 +84,10 @@ def test_finishing_practice_shows_the_summary(client: TestClient):
 
 
 def test_the_test_form_is_graded_and_shows_a_breakdown(client: TestClient):
-    html = client.get(f"/lessons/{SLUG}/test").text
-    asked = re.search(r'name="asked" value="([^"]+)"', html).group(1).split(",")
-    assert len(asked) == 10
-    correct = {f"t-{i:02d}": "ABCD"[i % 4] for i in range(12)}
-    form = {"asked": ",".join(asked)} | {f"q-{qid}": correct[qid] for qid in asked[:8]}
+    draw, questions = read_test_form(client.get(f"/lessons/{SLUG}/test").text)
+    assert len(questions) == 10
+    right = right_letters(SLUG, questions)
+    form = {"draw": draw} | {f"q-{q['id']}": right[q["id"]] for q in questions[:8]}
     response = client.post(f"/lessons/{SLUG}/test", data=form, follow_redirects=False)
     assert response.status_code == 303
     result = client.get(response.headers["location"]).text
@@ -96,10 +97,23 @@ def test_the_test_form_is_graded_and_shows_a_breakdown(client: TestClient):
     assert result.count("You did not answer this question.") == 2
 
 
+def test_the_result_page_shows_each_question_as_it_was_shown(client: TestClient):
+    draw, questions = read_test_form(client.get(f"/lessons/{SLUG}/test").text)
+    first = questions[0]
+    chosen = next(c for c in first["choices"] if c["key"] != right_letters(SLUG, [first])[first["id"]])
+    location = client.post(f"/lessons/{SLUG}/test", data={"draw": draw, f"q-{first['id']}": chosen["key"]},
+                           follow_redirects=False).headers["location"]
+    result = client.get(location).text
+    review = result.split('class="review"', 1)[1].split("</li>\n    </ul>", 1)[0]
+    shown = re.findall(r'<span class="choice-key" aria-hidden="true">([A-Z])</span>', review)[:4]
+    assert shown == ["A", "B", "C", "D"]
+    mine = re.search(r'choice-key" aria-hidden="true">([A-Z])</span>(?:(?!</li>).)*Your answer', review, re.S)
+    assert mine and mine.group(1) == chosen["key"]
+
+
 def test_a_test_submitted_empty_asks_for_at_least_one_answer(client: TestClient):
-    html = client.get(f"/lessons/{SLUG}/test").text
-    asked = re.search(r'name="asked" value="([^"]+)"', html).group(1)
-    response = client.post(f"/lessons/{SLUG}/test", data={"asked": asked})
+    draw, _ = read_test_form(client.get(f"/lessons/{SLUG}/test").text)
+    response = client.post(f"/lessons/{SLUG}/test", data={"draw": draw})
     assert response.status_code == 422
     message = re.search(r"<p [^>]*data-test-empty[^>]*>(.*?)</p>", response.text, re.S)
     assert message and " hidden" not in message.group(0)
@@ -110,9 +124,8 @@ def test_a_test_submitted_empty_asks_for_at_least_one_answer(client: TestClient)
 
 
 def test_an_empty_test_submission_is_not_recorded_as_an_attempt(client: TestClient):
-    html = client.get(f"/lessons/{SLUG}/test").text
-    asked = re.search(r'name="asked" value="([^"]+)"', html).group(1)
-    client.post(f"/lessons/{SLUG}/test", data={"asked": asked})
+    draw, _ = read_test_form(client.get(f"/lessons/{SLUG}/test").text)
+    client.post(f"/lessons/{SLUG}/test", data={"draw": draw})
     lessons = client.get("/api/progress").json()["lessons"]
     assert next(lesson for lesson in lessons if lesson["slug"] == SLUG)["test"] is None
 
@@ -122,11 +135,15 @@ def test_the_empty_test_message_waits_hidden_on_a_fresh_test(client: TestClient)
     assert re.search(r"<p [^>]*data-test-empty hidden>", html)
 
 
+def test_a_test_form_of_another_learner_is_out_of_date(client: TestClient, other_client: TestClient):
+    draw, questions = read_test_form(client.get(f"/lessons/{SLUG}/test").text)
+    response = other_client.post(f"/lessons/{SLUG}/test", data={"draw": draw, f"q-{questions[0]['id']}": "A"})
+    assert response.status_code == 422 and "out of date" in response.text
+
+
 def test_another_learner_cannot_open_my_test_result(client: TestClient, other_client: TestClient):
-    html = client.get(f"/lessons/{SLUG}/test").text
-    asked = re.search(r'name="asked" value="([^"]+)"', html).group(1)
-    first = asked.split(",")[0]
-    location = client.post(f"/lessons/{SLUG}/test", data={"asked": asked, f"q-{first}": "A"},
+    draw, questions = read_test_form(client.get(f"/lessons/{SLUG}/test").text)
+    location = client.post(f"/lessons/{SLUG}/test", data={"draw": draw, f"q-{questions[0]['id']}": "A"},
                            follow_redirects=False).headers["location"]
     assert client.get(location).status_code == 200
     assert other_client.get(location).status_code == 404

@@ -4,21 +4,19 @@ import re
 
 from fastapi.testclient import TestClient
 
-from app.content.library import load_library
-from tests.conftest import FIXTURE_CONTENT
+from tests.helpers import read_test_form, right_letters
 
 SLUG = "fixture-lesson"
 
 
 def take_test(client: TestClient, right: int) -> str:
     """Submit the drawn test with `right` correct answers; the result page's verdict."""
-    questions = client.get(f"/api/lessons/{SLUG}/test").json()["questions"]
-    bank = {q.id: q for q in load_library([FIXTURE_CONTENT]).lessons[SLUG].test_bank}
-    answers = {}
+    draw, questions = read_test_form(client.get(f"/lessons/{SLUG}/test").text)
+    correct = right_letters(SLUG, questions)
+    form = {"draw": draw}
     for n, question in enumerate(questions):
-        correct = bank[question["id"]].correct_choice
-        answers[question["id"]] = correct if n < right else next(k for k in "ABCD" if k != correct)
-    form = {"asked": ",".join(answers), **{f"q-{qid}": key for qid, key in answers.items()}}
+        wrong = next(c["key"] for c in question["choices"] if c["key"] != correct[question["id"]])
+        form[f"q-{question['id']}"] = correct[question["id"]] if n < right else wrong
     page = client.post(f"/lessons/{SLUG}/test", data=form)
     return re.sub(r"\s+", " ", page.text.split('data-testid="verdict">', 1)[1].split("</p>", 1)[0]).strip()
 
