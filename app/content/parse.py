@@ -30,6 +30,7 @@ from app.content.schema import (
     FrontMatter,
     Lesson,
     Listing,
+    Note,
     Question,
     Section,
 )
@@ -42,6 +43,7 @@ FIELD_LABELS = ("Solution", "Answer", "Quick check", "Hint", "Common mistakes")
 LIST_FIELDS = {"Solution": "numbered", "Common mistakes": "bulleted"}  # fields written as a list, and its kind
 FIELD_RE = re.compile(rf"^(?P<label>{'|'.join(FIELD_LABELS)}):\s*(?P<rest>.*)$")
 NOTE_LABELS = ("Time cost", "Space cost", "Common mistake", "When to use")
+NOTE_RE = re.compile(r"^\*\*([^*]+?):?\*\*:?\s*(.*)$", re.S)
 PROSE_WORDS_PER_MINUTE = 200
 CODE_LINES_PER_MINUTE = 20  # python lines; output blocks are read at a glance and not counted
 MINUTES_TOLERANCE = 2.0  # `minutes` may be up to this factor away from the estimate
@@ -401,6 +403,18 @@ class _Parser:
             if title in found and not found[title][1]:
                 self.problem(found[title][0].start, f"section '## {title}' is empty")
 
+    def notes(self, blocks: list[Block]) -> list[Note]:
+        """The points of Important Notes that start with a bold label, such as **Common mistake:**."""
+        notes = []
+        for block in blocks:
+            if block.kind != "bullet_list_open":
+                continue
+            for _, item in self.item_sources(block):
+                labelled = NOTE_RE.match(item)
+                if labelled:
+                    notes.append(Note(label=labelled.group(1).strip(), html=render.render_block(labelled.group(2))))
+        return notes
+
     def item_sources(self, block: Block) -> list[tuple[int, str]]:
         """(line, text) of each item of a list block, with its marker removed and its lines dedented."""
         items = []
@@ -587,6 +601,7 @@ class _Parser:
         links = self.links(blocks)
         self.check_links(links, anchors)
         listings = self.listings()
+        notes = self.notes(found["Important Notes"][1]) if "Important Notes" in found else []
 
         if self.problems or sample is None:
             return None
@@ -601,6 +616,7 @@ class _Parser:
             fingerprint=hashlib.sha256(self.text.encode()).hexdigest()[:16],
             listings=tuple(listings),
             links=tuple(links),
+            notes=tuple(notes),
         )
 
 

@@ -104,6 +104,13 @@ class Section(Frozen):
     html: str
 
 
+class Note(Frozen):
+    """One labelled point of Important Notes ("Time cost", "Common mistake", ...), for the recap."""
+
+    label: str
+    html: str
+
+
 class Lesson(Frozen):
     slug: str
     title: str
@@ -122,6 +129,7 @@ class Lesson(Frozen):
     test_bank: tuple[Question, ...]
     fingerprint: str
     listings: tuple[Listing, ...] = ()  # every program with its output, in reading order
+    notes: tuple[Note, ...] = ()  # the labelled points of Important Notes, in order
     links: tuple[tuple[int, str], ...] = ()  # (file line, href) of every link, for the library's link check
 
     def question(self, question_id: str) -> Question | None:
@@ -133,6 +141,9 @@ class Lesson(Frozen):
 
     def practice_question(self, question_id: str) -> Question | None:
         return next((q for q in self.practice if q.id == question_id), None)
+
+    def section(self, section_id: str) -> Section | None:
+        return next((s for s in self.sections if s.id == section_id), None)
 
     def test_question(self, question_id: str) -> Question | None:
         return next((q for q in self.test_bank if q.id == question_id), None)

@@ -127,6 +127,13 @@ def lesson_page(request: Request, templates: Templates, content: Content, lesson
     return render(templates, request, "lessons/lesson.html", {**context, "info": info})
 
 
+@router.get("/lessons/{slug}/recap")
+def recap_page(request: Request, templates: Templates, lesson: CurrentLesson) -> Response:
+    """The lesson on one printable screen: summary, key syntax, what each example shows, costs and pitfalls."""
+    return render(templates, request, "lessons/recap.html", {
+        "lesson": lesson, "summary": lesson.section("summary"), "syntax": lesson.section("syntax")})
+
+
 @router.get("/lessons/{slug}/practice")
 def practice_fragment(request: Request, templates: Templates, lesson: CurrentLesson, db: DbSession,
                       learner_id: LearnerId,
