@@ -18,6 +18,7 @@ from app.learning.api import router as learning_api
 from app.learning.pages import router as learning_pages
 from app.runner.client import make_runner
 from app.runs.api import router as runs_api
+from app.runs.pages import router as runs_pages
 from app.runs.recorder import RunRecorder
 from app.settings import PROJECT_ROOT, Settings
 from app.web.cookie import IdentityCookie, LearnerCookieMiddleware
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(learning_api)
     app.include_router(learning_pages)
     app.include_router(runs_api)
+    app.include_router(runs_pages)
     app.include_router(accounts_api)
     app.include_router(accounts_pages)
     app.include_router(admin_pages)
