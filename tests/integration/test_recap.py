@@ -29,3 +29,14 @@ def test_the_lesson_page_links_to_its_recap(client: TestClient):
 
 def test_the_recap_of_an_unknown_lesson_is_404(client: TestClient):
     assert client.get("/lessons/no-such-lesson/recap").status_code == 404
+
+
+def test_the_lesson_page_offers_every_mode_that_exists(client: TestClient):
+    page = client.get(f"/lessons/{SLUG}").text
+    modes = page.split('id="modes-heading"', 1)[1].split("</nav>", 1)[0]
+    links = re.findall(r'<a href="([^"]+)"', modes)
+    assert links == ["#introduction", f"/lessons/{SLUG}/recap", "#practice", f"/lessons/{SLUG}/test",
+                     f"/playground?start={SLUG}:1", f"/playground?start={SLUG}:1#compare"]
+    for link in links:
+        if link.startswith("/"):
+            assert client.get(link).status_code == 200
