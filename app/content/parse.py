@@ -20,13 +20,16 @@ from app.content import render
 from app.content.schema import (
     CHOICE_KEYS,
     DIFFICULTIES,
+    MIN_FLASHCARDS,
     PRACTICE_SIZE,
     QUESTION_SECTIONS,
     REQUIRED_FRONT_MATTER,
     REQUIRED_SECTIONS,
+    SECTIONS,
     TEST_SIZE,
     Choice,
     Example,
+    Flashcard,
     FrontMatter,
     Lesson,
     Listing,
@@ -251,12 +254,12 @@ class _Parser:
         found: dict[str, tuple[Block, list[Block]]] = {}
         for heading, content in parts:
             title = heading.heading_text
-            if title not in REQUIRED_SECTIONS:
-                close = difflib.get_close_matches(title, REQUIRED_SECTIONS, n=1)
+            if title not in SECTIONS:
+                close = difflib.get_close_matches(title, SECTIONS, n=1)
                 hint = f" (did you mean '## {close[0]}'?)" if close else ""
                 self.problem(
                     heading.start,
-                    f"unknown section '## {title}'{hint}; sections are: {', '.join(REQUIRED_SECTIONS)}",
+                    f"unknown section '## {title}'{hint}; sections are: {', '.join(SECTIONS)}",
                 )
                 continue
             if title in found:
@@ -266,11 +269,11 @@ class _Parser:
         last_line = len(self.body_lines)
         previous_index = -1
         for title, (heading, _) in found.items():
-            index = REQUIRED_SECTIONS.index(title)
+            index = SECTIONS.index(title)
             if index < previous_index:
                 self.problem(
                     heading.start,
-                    f"section '## {title}' is out of order; the order is: {', '.join(REQUIRED_SECTIONS)}",
+                    f"section '## {title}' is out of order; the order is: {', '.join(SECTIONS)}",
                 )
             previous_index = max(previous_index, index)
         for title in REQUIRED_SECTIONS:
@@ -402,6 +405,46 @@ class _Parser:
         for title in ("Syntax", "Summary"):
             if title in found and not found[title][1]:
                 self.problem(found[title][0].start, f"section '## {title}' is empty")
+
+    def flashcards(self, heading: Block, blocks: list[Block], taken: set[str]) -> list[Flashcard]:
+        """The deck: each '### card-id' with a 'Front:' paragraph (and what follows it) and a 'Back:' one."""
+        _, parts = self.split_by_heading(blocks, "h3")
+        cards = []
+        for card_heading, content in parts:
+            card_id = card_heading.heading_text
+            if not SLUG_RE.match(card_id):
+                self.problem(card_heading.start, f"flashcard heading '### {card_id}' must be '### card-id' "
+                             "(lowercase words joined by hyphens)")
+                continue
+            if card_id in taken:
+                self.problem(card_heading.start, f"id '{card_id}' is used twice in this lesson")
+                continue
+            taken.add(card_id)
+            front, back = self.card_sides(content)
+            if not front or not back:
+                missing = " and ".join(side for side, text in (("'Front:'", front), ("'Back:'", back)) if not text)
+                self.problem(card_heading.start, f"flashcard '{card_id}' needs a {missing} paragraph")
+                continue
+            cards.append(Flashcard(id=card_id, line=self.body_offset + card_heading.start + 1,
+                                   front_html=render.render_block(front), back_html=render.render_block(back)))
+        if len(parts) < MIN_FLASHCARDS:
+            self.problem(heading.start, f"Flashcards needs at least {MIN_FLASHCARDS} cards ('### card-id'); "
+                         f"it has {len(parts)}")
+        return cards
+
+    def card_sides(self, blocks: list[Block]) -> tuple[str, str]:
+        """The Markdown of a card's front and back, without their labels."""
+        sides = {"Front": "", "Back": ""}
+        current: str | None = None
+        for block in blocks:
+            text = self.block_source([block])
+            label = re.match(r"^(Front|Back):\s*", text) if block.kind == "paragraph_open" else None
+            if label:
+                current = label.group(1)
+                text = text[label.end():]
+            if current is not None:
+                sides[current] = (sides[current] + "\n\n" + text).strip()
+        return sides["Front"], sides["Back"]
 
     def notes(self, blocks: list[Block]) -> list[Note]:
         """The points of Important Notes that start with a bold label, such as **Common mistake:**."""
@@ -589,6 +632,9 @@ class _Parser:
         practice = self.questions("Practice", *found["Practice"]) if "Practice" in found else []
         test_bank = self.questions("Test", *found["Test"]) if "Test" in found else []
 
+        flashcards = (self.flashcards(*found["Flashcards"], {q.id for q in (*practice, *test_bank)})
+                      if "Flashcards" in found else [])
+
         seen: dict[str, int] = {}
         for question in (*practice, *test_bank):
             if question.id in seen:
@@ -617,6 +663,7 @@ class _Parser:
             listings=tuple(listings),
             links=tuple(links),
             notes=tuple(notes),
+            flashcards=tuple(flashcards),
         )
 
 

@@ -19,7 +19,12 @@ REQUIRED_SECTIONS = (
     "Practice",
     "Test",
 )
+OPTIONAL_SECTIONS = ("Flashcards",)
+# Every section a lesson may have, in the order it must have them.
+SECTIONS = (*REQUIRED_SECTIONS[:REQUIRED_SECTIONS.index("Practice")], *OPTIONAL_SECTIONS,
+            *REQUIRED_SECTIONS[REQUIRED_SECTIONS.index("Practice"):])
 QUESTION_SECTIONS = ("Practice", "Test")
+MIN_FLASHCARDS = 8
 PRACTICE_SIZE = 5
 TEST_SIZE = 10
 
@@ -104,6 +109,15 @@ class Section(Frozen):
     html: str
 
 
+class Flashcard(Frozen):
+    """One card of a lesson's deck: a cue and its answer, rendered."""
+
+    id: str
+    line: int
+    front_html: str
+    back_html: str
+
+
 class Note(Frozen):
     """One labelled point of Important Notes ("Time cost", "Common mistake", ...), for the recap."""
 
@@ -130,6 +144,7 @@ class Lesson(Frozen):
     fingerprint: str
     listings: tuple[Listing, ...] = ()  # every program with its output, in reading order
     notes: tuple[Note, ...] = ()  # the labelled points of Important Notes, in order
+    flashcards: tuple[Flashcard, ...] = ()
     links: tuple[tuple[int, str], ...] = ()  # (file line, href) of every link, for the library's link check
 
     def question(self, question_id: str) -> Question | None:
@@ -141,6 +156,9 @@ class Lesson(Frozen):
 
     def practice_question(self, question_id: str) -> Question | None:
         return next((q for q in self.practice if q.id == question_id), None)
+
+    def flashcard(self, card_id: str) -> Flashcard | None:
+        return next((card for card in self.flashcards if card.id == card_id), None)
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)
