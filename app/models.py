@@ -7,6 +7,7 @@ from app.learning.models import (
     LessonOpen,
     LessonState,
     PracticeAnswer,
+    ReviewItem,
     TestAnswer,
     TestAttempt,
     TestDraw,
@@ -14,6 +15,6 @@ from app.learning.models import (
 from app.runs.models import RunRecord
 
 __all__ = [
-    "Base", "HintReveal", "Learner", "LessonOpen", "LessonState", "LoginSession", "PracticeAnswer", "RunRecord",
-    "TestAnswer", "TestAttempt", "TestDraw",
+    "Base", "HintReveal", "Learner", "LessonOpen", "LessonState", "LoginSession", "PracticeAnswer", "ReviewItem",
+    "RunRecord", "TestAnswer", "TestAttempt", "TestDraw",
 ]

@@ -3,20 +3,26 @@
 from fastapi import APIRouter
 
 from app.deps import CurrentLesson, CurrentLibrary, DbSession, LearnerId
-from app.learning import events, practice, progress, quiz
+from app.learning import events, practice, progress, quiz, review
 from app.learning.schemas import (
     AnswerIn,
     Feedback,
+    FlashcardOut,
     HintRevealed,
     LessonDetail,
     LessonProgress,
     LessonSummary,
     ProgressOut,
     QuestionOut,
+    ReviewedOut,
+    ReviewIn,
+    ReviewItemOut,
+    ReviewQueueOut,
     TestIn,
     TestOut,
     TestResult,
 )
+from app.web.openapi import errors
 
 router = APIRouter(prefix="/api", tags=["learning"])
 
@@ -76,3 +82,35 @@ def get_progress(library: CurrentLibrary, db: DbSession, learner_id: LearnerId) 
     """This learner's practice, best test and completion, per lesson."""
     lessons = library.in_catalog_order()
     return ProgressOut(lessons=progress.progress(db=db, learner_id=learner_id, lessons=lessons))
+
+
+@router.get("/lessons/{slug}/flashcards")
+def get_flashcards(lesson: CurrentLesson) -> list[FlashcardOut]:
+    """The lesson's flashcard deck (front and back as HTML); empty for a lesson without one."""
+    return [FlashcardOut(id=card.id, front=card.front_html, back=card.back_html) for card in lesson.flashcards]
+
+
+def review_item_out(due: review.Due) -> ReviewItemOut:
+    if due.card is not None:
+        return ReviewItemOut(id=due.item.item_id, kind="flashcard", lesson=due.lesson.slug, front=due.card.front_html)
+    assert due.question is not None
+    return ReviewItemOut(id=due.item.item_id, kind="question", lesson=due.lesson.slug,
+                         question=QuestionOut.of(due.question))
+
+
+@router.get("/review")
+def get_review(library: CurrentLibrary, db: DbSession, learner_id: LearnerId) -> ReviewQueueOut:
+    """What is due in this learner's spaced review: flashcards of lessons they opened, questions they missed."""
+    queue = review.queue(db=db, learner_id=learner_id, library=library)
+    return ReviewQueueOut(due=[review_item_out(due) for due in queue.due], due_count=queue.due_count,
+                          next_due_at=queue.next_due_at.isoformat() if queue.next_due_at else None)
+
+
+@router.post("/review/{item_id}", responses=errors(404))
+def post_review(item_id: str, body: ReviewIn, library: CurrentLibrary, db: DbSession,
+                learner_id: LearnerId) -> ReviewedOut:
+    """Rate a flashcard (again, hard, good, easy) or answer a question again; FSRS sets when it is due next."""
+    done = review.review(db=db, learner_id=learner_id, library=library, item_id=item_id, rating=body.rating,
+                         choice=body.choice)
+    feedback = done.feedback.model_dump() if done.feedback else {}
+    return ReviewedOut(next_due_at=done.next_due_at.isoformat(), **feedback)

@@ -119,3 +119,19 @@ class HintReveal(Base):
     lesson_slug: Mapped[str] = mapped_column(String(SLUG_LENGTH), primary_key=True)
     question_id: Mapped[str] = mapped_column(String(SLUG_LENGTH), primary_key=True)
     revealed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewItem(Base):
+    """A flashcard or a question in a learner's spaced review, with its FSRS scheduling state."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (Index("ix_review_items_learner_due", "learner_id", "due_at"),)
+
+    learner_id: Mapped[uuid.UUID] = mapped_column(Uuid, learner_fk(), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(300), primary_key=True)  # "card:slug:id" or "question:slug:id"
+    kind: Mapped[str] = mapped_column(String(10))
+    lesson_slug: Mapped[str] = mapped_column(String(SLUG_LENGTH))
+    state: Mapped[dict[str, object]] = mapped_column(JSON)  # fsrs.Card.to_dict()
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -2,7 +2,7 @@
 is swapped in place from the same `_practice.html` fragment (requested with `X-Fragment`)."""
 
 from dataclasses import dataclass, replace
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -23,7 +23,7 @@ from app.deps import (
     viewer_is_author,
 )
 from app.errors import InvalidInput, NotFound
-from app.learning import events, practice, progress, quiz
+from app.learning import events, practice, progress, quiz, review
 from app.learning.schemas import Feedback
 
 router = APIRouter(include_in_schema=False)
@@ -111,8 +111,9 @@ def catalog(request: Request, templates: Templates, content: Content, library: C
     lessons = library.in_catalog_order()
     by_slug = {p.slug: p for p in progress.progress(db=db, learner_id=learner_id, lessons=lessons)}
     author_problems = content.snapshot.problems if viewer_is_author(request) else ()
+    queue = review.queue(db=db, learner_id=learner_id, library=library)
     return render(templates, request, "catalog/index.html", {"topics": library.topics(), "progress": by_slug,
-                                                  "author_problems": author_problems})
+                                                            "author_problems": author_problems, "review": queue})
 
 
 @router.get("/lessons/{slug}")
@@ -120,6 +121,7 @@ def lesson_page(request: Request, templates: Templates, content: Content, lesson
                 learner_id: LearnerId,
                 q: Annotated[int | None, Query(ge=1, le=100)] = None, retry: bool = False) -> Response:
     events.record_lesson_open(db=db, learner_id=learner_id, lesson=lesson)
+    review.add_lesson_cards(db=db, learner_id=learner_id, lesson=lesson)
     context = practice_view(db=db, learner_id=learner_id, lesson=lesson, page=True, q=q, retry=retry)
     info = content.info(lesson.slug)
     if info is not None and info.problems and not viewer_is_author(request):
@@ -214,6 +216,56 @@ def test_result_page(request: Request, templates: Templates, lesson: CurrentLess
         "lesson": lesson, "attempt": attempt, "result": quiz.result_of(attempt, lesson),
         "review": quiz.review_of(attempt, lesson), "pass_ratio": progress.PASS_RATIO,
     })
+
+
+@router.get("/lessons/{slug}/flashcards")
+def flashcards_page(request: Request, templates: Templates, lesson: CurrentLesson, db: DbSession,
+                    learner_id: LearnerId, card: Annotated[int, Query(ge=1, le=500)] = 1,
+                    side: Literal["front", "back"] = "front") -> Response:
+    """The lesson's deck one card at a time: the front, then the back with again / hard / good / easy."""
+    review.add_lesson_cards(db=db, learner_id=learner_id, lesson=lesson)
+    index = min(card, max(len(lesson.flashcards), 1)) - 1
+    shown = lesson.flashcards[index] if lesson.flashcards else None
+    return render(templates, request, "lessons/flashcards.html", {
+        "lesson": lesson, "card": shown, "index": index, "side": side,
+        "item_id": review.card_item_id(lesson, shown) if shown else None,
+        "next_url": (f"/lessons/{lesson.slug}/flashcards?card={index + 2}" if index + 1 < len(lesson.flashcards)
+                     else f"/lessons/{lesson.slug}/flashcards?card={len(lesson.flashcards)}&side=back&done=1"),
+        "done": request.query_params.get("done") == "1",
+    })
+
+
+@router.get("/review")
+def review_page(request: Request, templates: Templates, library: CurrentLibrary, db: DbSession,
+                learner_id: LearnerId, show: bool = False) -> Response:
+    """Spaced review across every lesson: the next due card or question."""
+    queue = review.queue(db=db, learner_id=learner_id, library=library)
+    return render(templates, request, "review/review.html", {
+        "queue": queue, "due": queue.due[0] if queue.due else None, "show": show, "feedback": None})
+
+
+@router.post("/review/{item_id}")
+def review_form(request: Request, templates: Templates, library: CurrentLibrary, item_id: str, db: DbSession,
+                learner_id: LearnerId, rating: Annotated[str | None, Form(max_length=10)] = None,
+                choice: Annotated[str | None, Form(max_length=8)] = None,
+                next: Annotated[str, Form(max_length=300)] = "/review") -> Response:
+    try:
+        done = review.review(db=db, learner_id=learner_id, library=library, item_id=item_id, rating=rating,
+                             choice=choice)
+    except InvalidInput as error:
+        db.rollback()
+        return render(templates, request, "review/review.html", {
+            "queue": review.queue(db=db, learner_id=learner_id, library=library), "show": True, "feedback": None,
+            "due": review.find(db=db, learner_id=learner_id, library=library, item_id=item_id),
+            "error": str(error)}, status=422)
+    if done.feedback is not None:  # a question: show how it went before moving on
+        db.flush()  # the queue below counts this item at its new due time
+        queue = review.queue(db=db, learner_id=learner_id, library=library)
+        return render(templates, request, "review/review.html", {
+            "queue": queue, "due": review.find(db=db, learner_id=learner_id, library=library, item_id=item_id),
+            "show": True, "feedback": done.feedback, "chosen": choice, "next_due_at": done.next_due_at})
+    target = next if next.startswith("/") and not next.startswith("//") else "/review"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/authoring/version")

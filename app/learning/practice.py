@@ -6,8 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.content.schema import Lesson, Question
-from app.errors import InvalidInput, NotFound
+from app.errors import NotFound
 from app.identity import ensure_learner
+from app.learning import review
+from app.learning.choices import normalize_choice
 from app.learning.models import PracticeAnswer
 from app.learning.schemas import Feedback
 
@@ -18,15 +20,6 @@ def practice_question(*, lesson: Lesson, question_id: str) -> Question:
     if question is None:
         raise NotFound(f"Lesson '{lesson.slug}' has no practice question '{question_id}'.")
     return question
-
-
-def normalize_choice(question: Question, choice: str) -> str:
-    """The option key the learner meant ('b ' -> 'B'), or InvalidInput naming the valid keys."""
-    key = choice.strip().upper()
-    if key not in question.choice_keys():
-        keys = ", ".join(question.choice_keys())
-        raise InvalidInput(f"'{choice}' is not one of this question's options; choose one of {keys}.")
-    return key
 
 
 def record_answer(
@@ -40,8 +33,11 @@ def record_answer(
         PracticeAnswer.learner_id == learner_id, PracticeAnswer.lesson_slug == lesson.slug,
         PracticeAnswer.question_id == question.id,
     ).limit(1))
+    correct = key == question.correct_choice
     db.add(PracticeAnswer(
         learner_id=learner_id, lesson_slug=lesson.slug, question_id=question.id,
-        choice=key, correct=key == question.correct_choice, first_try=earlier is None,
+        choice=key, correct=correct, first_try=earlier is None,
     ))
+    if not correct:
+        review.add_question(db=db, learner_id=learner_id, lesson=lesson, question=question)
     return Feedback.of(question, key)

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from app.content.schema import DIFFICULTIES, TEST_SIZE, Lesson, Question
 from app.errors import InvalidInput, NotFound
 from app.identity import ensure_learner
+from app.learning import review
+from app.learning.choices import normalize_choice
 from app.learning.models import TestAnswer, TestAttempt, TestDraw
-from app.learning.practice import normalize_choice
 from app.learning.schemas import DifficultyScore, ResultItem, Strength, TestResult
 
 STRONG_RATIO = 0.8
@@ -142,6 +143,9 @@ def grade_test(*, db: Session, learner_id: uuid.UUID, lesson: Lesson, answers: M
     score = sum(r.correct for r in results)
     total = len(results)
     ensure_learner(db=db, learner_id=learner_id)
+    for question in questions:
+        if keys.get(question.id) not in (None, question.correct_choice):  # answered, and wrongly
+            review.add_question(db=db, learner_id=learner_id, lesson=lesson, question=question)
     attempt = TestAttempt(learner_id=learner_id, lesson_slug=lesson.slug, score=score, total=total,
                           option_orders={q.id: orders[q.id] for q in questions if q.id in orders},
                           answers=stored)

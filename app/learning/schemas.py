@@ -141,3 +141,39 @@ class ProgressOut(BaseModel):
 class HintRevealed(BaseModel):
     question_id: str
     revealed: bool = True
+
+
+class FlashcardOut(BaseModel):
+    id: str
+    front: str = Field(description="HTML")
+    back: str = Field(description="HTML")
+
+
+class ReviewItemOut(BaseModel):
+    id: str = Field(description="Send it back to POST /api/review/{id}.")
+    kind: Literal["flashcard", "question"]
+    lesson: str
+    front: str | None = Field(default=None, description="A flashcard's front (HTML); absent for questions.")
+    question: QuestionOut | None = Field(default=None, description="A question to answer again; absent for cards.")
+
+
+class ReviewQueueOut(BaseModel):
+    due: list[ReviewItemOut]
+    due_count: int
+    next_due_at: str | None = Field(description="ISO 8601, when the next item not yet due falls due.")
+
+
+class ReviewIn(BaseModel):
+    rating: Literal["again", "hard", "good", "easy"] | None = Field(default=None, description="For a flashcard.")
+    choice: str | None = Field(default=None, max_length=8, description="For a question: the option's key.")
+
+
+class ReviewedOut(BaseModel):
+    next_due_at: str
+    correct: bool | None = None
+    correct_choice: str | None = None
+    solution: list[str] | None = None
+    final_answer: str | None = None
+    quick_check: str | None = None
+    hint: str | None = None
+    common_mistakes: list[str] | None = None

@@ -36,7 +36,7 @@ def test_the_lesson_page_offers_every_mode_that_exists(client: TestClient):
     modes = page.split('id="modes-heading"', 1)[1].split("</nav>", 1)[0]
     links = re.findall(r'<a href="([^"]+)"', modes)
     assert links == ["#introduction", f"/lessons/{SLUG}/recap", "#practice", f"/lessons/{SLUG}/test",
-                     f"/playground?start={SLUG}:1", f"/playground?start={SLUG}:1#compare"]
+                     f"/playground?start={SLUG}:1", f"/playground?start={SLUG}:1#compare", "/review"]
     for link in links:
         if link.startswith("/"):
             assert client.get(link).status_code == 200
