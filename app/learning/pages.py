@@ -237,7 +237,7 @@ def flashcards_page(request: Request, templates: Templates, lesson: CurrentLesso
 
 @router.get("/review")
 def review_page(request: Request, templates: Templates, library: CurrentLibrary, db: DbSession,
-                learner_id: LearnerId, show: bool = False) -> Response:
+                learner_id: LearnerId, show: Annotated[str | None, Query(max_length=300)] = None) -> Response:
     """Spaced review across every lesson: the next due card or question."""
     queue = review.queue(db=db, learner_id=learner_id, library=library)
     return render(templates, request, "review/review.html", {
@@ -255,7 +255,7 @@ def review_form(request: Request, templates: Templates, library: CurrentLibrary,
     except InvalidInput as error:
         db.rollback()
         return render(templates, request, "review/review.html", {
-            "queue": review.queue(db=db, learner_id=learner_id, library=library), "show": True, "feedback": None,
+            "queue": review.queue(db=db, learner_id=learner_id, library=library), "show": item_id, "feedback": None,
             "due": review.find(db=db, learner_id=learner_id, library=library, item_id=item_id),
             "error": str(error)}, status=422)
     if done.feedback is not None:  # a question: show how it went before moving on
@@ -263,7 +263,7 @@ def review_form(request: Request, templates: Templates, library: CurrentLibrary,
         queue = review.queue(db=db, learner_id=learner_id, library=library)
         return render(templates, request, "review/review.html", {
             "queue": queue, "due": review.find(db=db, learner_id=learner_id, library=library, item_id=item_id),
-            "show": True, "feedback": done.feedback, "chosen": choice, "next_due_at": done.next_due_at})
+            "show": item_id, "feedback": done.feedback, "chosen": choice, "next_due_at": done.next_due_at})
     target = next if next.startswith("/") and not next.startswith("//") else "/review"
     return RedirectResponse(target, status_code=303)
 
