@@ -122,10 +122,6 @@ def find(*, db: Session, learner_id: uuid.UUID, library: Library, item_id: str) 
     return resolve(library, item) if item is not None else None
 
 
-def due_count(*, db: Session, learner_id: uuid.UUID, library: Library) -> int:
-    return queue(db=db, learner_id=learner_id, library=library).due_count
-
-
 @dataclass(frozen=True)
 class Reviewed:
     next_due_at: datetime
